@@ -1,0 +1,87 @@
+/*
+** test_util.c: buffers, arenas, allocation failure injection, parsing.
+*/
+#include "testlib.h"
+
+TEST(buf_grows_and_caps)
+{
+    util_buf b;
+    int i;
+    util_buf_init(&b, 100);
+    for (i = 0; i < 10; i++)
+        CHECK_EQ(util_buf_adds(&b, "0123456789"), LIAISON_OK);
+    CHECK_EQ(b.len, 100);
+    CHECK_EQ(util_buf_addc(&b, 'x'), LIAISON_ETOOBIG);
+    CHECK_EQ(b.len, 100);           /* contents untouched on failure */
+    CHECK_EQ(strlen(util_buf_str(&b)), 100);
+    util_buf_fini(&b);
+}
+
+TEST(buf_json_escape)
+{
+    util_buf b;
+    util_buf_init(&b, 0);
+    CHECK_EQ(util_buf_add_json_str(&b, "a\"b\\c\n\x01", 7), LIAISON_OK);
+    CHECK_STR(util_buf_str(&b), "\"a\\\"b\\\\c\\n\\u0001\"");
+    util_buf_fini(&b);
+}
+
+TEST(buf_printf)
+{
+    util_buf b;
+    util_buf_init(&b, 0);
+    CHECK_EQ(util_buf_printf(&b, "%d-%s", 42, "x"), LIAISON_OK);
+    CHECK_EQ(util_buf_printf(&b, "/%.2f", 0.5), LIAISON_OK);
+    CHECK_STR(util_buf_str(&b), "42-x/0.50");
+    util_buf_fini(&b);
+}
+
+TEST(arena_alignment_and_big_pieces)
+{
+    util_arena a;
+    char *p, *big, *q;
+    util_arena_init(&a, 64);
+    p = util_arena_alloc(&a, 3);
+    q = util_arena_alloc(&a, 5);
+    CHECK(((uintptr_t)p & 7) == 0);
+    CHECK(((uintptr_t)q & 7) == 0);
+    big = util_arena_alloc(&a, 1000);
+    CHECK(big != NULL);
+    memset(big, 'x', 1000);
+    CHECK_STR(util_arena_strdup(&a, "hello"), "hello");
+    util_arena_fini(&a);
+}
+
+TEST(alloc_failure_injection)
+{
+    void *p, *q;
+    util_alloc_fail_at(2);
+    p = util_malloc(10);
+    q = util_malloc(10);
+    CHECK(p != NULL);
+    CHECK(q == NULL);
+    util_free(p);
+    util_alloc_fail_at(0);
+}
+
+TEST(parse_long_rejects_garbage)
+{
+    long v;
+    CHECK_EQ(util_parse_long("42", 0, 100, &v), LIAISON_OK);
+    CHECK_EQ(v, 42);
+    CHECK_EQ(util_parse_long("42x", 0, 100, &v), LIAISON_EINVAL);
+    CHECK_EQ(util_parse_long("", 0, 100, &v), LIAISON_EINVAL);
+    CHECK_EQ(util_parse_long("101", 0, 100, &v), LIAISON_EINVAL);
+}
+
+TEST(strerror_never_null)
+{
+    int rc;
+    for (rc = -40; rc <= 0; rc++)
+        CHECK(liaison_strerror(rc) != NULL);
+}
+
+int main(int argc, char **argv)
+{
+    return testlib_main(argc, argv);
+}
