@@ -16,6 +16,10 @@
 #include "liaison.h"
 #include "util/util.h"
 
+/* The longest native JSON record (one JSONL line) or batch query line;
+** longer ones are refused with LIAISON_ETOOBIG. */
+#define FMT_LINE_MAX ((size_t)1 << 20)
+
 /* ---------------------------------------------------------------- records */
 
 /* A parsed record.  Owns all its memory (an arena); rec points into it.
@@ -27,6 +31,9 @@ typedef struct fmt_record {
     size_t json_len;
     util_arena arena;
 } fmt_record;
+
+/* "person", "entity", "document", "vehicle" (the JSON "kind"). */
+const char *fmt_record_kind_name(liaison_kind k);
 
 void fmt_record_init(fmt_record *r);
 void fmt_record_reset(fmt_record *r);
@@ -58,6 +65,10 @@ typedef enum fmt_kind {
 /* Parse a --format name ("auto", "jsonl", "ofac-csv", "un-xml"). */
 fmt_kind fmt_kind_from_name(const char *name);
 const char *fmt_kind_name(fmt_kind k);
+/* As fmt_kind_from_name() ("auto" gives FMT_UNKNOWN), but an unknown name
+** is LIAISON_EINVAL, so that a typo in --format is not taken for "auto".
+** Also accepts "json", "ndjson", "ofac", "csv", "un", "xml". */
+int fmt_kind_parse(const char *name, fmt_kind *out /* OUT */);
 
 /* Guess the format from the file name and its first bytes. */
 fmt_kind fmt_detect(const char *path, const char *head, size_t len);
@@ -73,6 +84,37 @@ fmt_kind fmt_detect(const char *path, const char *head, size_t len);
 int fmt_read_file(fmt_kind kind, const char *path, const char *list_name,
                   fmt_record_fn on_record, fmt_error_fn on_error, void *ud,
                   struct liaison_err *err);
+
+/* The same from memory (an HTTP body, a fuzzer's input): data[0..len) is
+** a JSONL text, an OFAC sdn.csv (no alt/add) or a UN XML list.
+** FMT_UNKNOWN detects the format from the content. */
+int fmt_read_mem(fmt_kind kind, const char *data, size_t len,
+                 const char *list_name, fmt_record_fn on_record,
+                 fmt_error_fn on_error, void *ud, struct liaison_err *err);
+
+/* The OFAC legacy CSV files in memory.  sdn is required; the others may
+** be NULL.  *_name name the files in messages ("sdn.csv line 17: ..."),
+** NULL for the defaults.  comments is sdn_comments.csv: the remarks
+** overflow, appended to the entry's remarks. */
+typedef struct fmt_ofac_files {
+    const char *sdn; size_t sdn_len;
+    const char *alt; size_t alt_len;
+    const char *add; size_t add_len;
+    const char *comments; size_t comments_len;
+    const char *sdn_name, *alt_name, *add_name, *comments_name;
+    const char *list;           /* default list: NULL = "ofac-sdn" */
+} fmt_ofac_files;
+
+int fmt_ofac_read_mem(const fmt_ofac_files *in, const char *list_name,
+                      fmt_record_fn on_record, fmt_error_fn on_error,
+                      void *ud, struct liaison_err *err);
+
+/* A UN consolidated list in memory.  Fails (LIAISON_EFORMAT, err->line
+** set) on malformed XML, a DTD (never needed, refused against entity
+** tricks) or a root other than CONSOLIDATED_LIST. */
+int fmt_unxml_read_mem(const char *data, size_t len, const char *list_name,
+                       fmt_record_fn on_record, fmt_error_fn on_error,
+                       void *ud, struct liaison_err *err);
 
 /* ---------------------------------------------------------------- queries */
 
@@ -91,6 +133,39 @@ void fmt_query_fini(fmt_query *q);
 ** "gender":..,"doc":..}.  Unknown fields are refused with an error naming
 ** them (a typo must not silently screen less). */
 int fmt_query_from_json(fmt_query *q, const char *s, size_t len,
+                        struct liaison_err *err);
+
+/* CSV batch queries (`screen --batch --format csv`).  The first line is a
+** header naming the columns with the JSON field names (id, name, dob,
+** nationality, gender, doc, doc_country, vin, plate, plate_country; case
+** and surrounding blanks ignored; "document" is taken for doc).  The
+** delimiter is ',' unless the header has none and has ';' or a tab.
+** Fields may be quoted ("" for a quote); empty fields are absent.  Values
+** are checked as fmt_query_from_json() checks them. */
+typedef struct fmt_query_csv {
+    signed char col[16];        /* column -> field (-1: none); private */
+    size_t ncols;
+    char delim;
+    void *row_;                 /* private scratch */
+} fmt_query_csv;
+
+/* Read the header line.  LIAISON_EINVAL naming an unknown or repeated
+** column, or when no column gives a name, doc, vin or plate. */
+int fmt_query_csv_init(fmt_query_csv *c, const char *header, size_t len,
+                       struct liaison_err *err);
+void fmt_query_csv_fini(fmt_query_csv *c);
+/* Parse one data line into q (reset first). */
+int fmt_query_csv_parse(fmt_query_csv *c, fmt_query *q, const char *line,
+                        size_t len, struct liaison_err *err);
+
+/* Read a whole batch file ("-": stdin) of JSONL (csv = 0) or CSV (csv = 1)
+** queries, line by line, skipping blank lines.  on_query gets each good
+** query with its line number (non-zero stops the reader, which returns
+** it); on_error each bad line ("line 17: ...").  Returns LIAISON_OK when
+** the file was read, or an error for an unreadable file or a bad header. */
+typedef int (*fmt_query_fn)(void *ud, const fmt_query *q, long line);
+int fmt_query_read_file(const char *path, int csv, fmt_query_fn on_query,
+                        fmt_error_fn on_error, void *ud,
                         struct liaison_err *err);
 
 /* ---------------------------------------------------------------- output */
