@@ -38,6 +38,10 @@ typedef enum fmt_mrz_format {
     FMT_MRZ_FR_ID               /* French national identity card (1988) */
 } fmt_mrz_format;
 
+/* The ICAO 9303 check digit (0-9) of s[0..n): weights 7, 3, 1 repeated,
+** 0-9 count as themselves, A-Z as 10-35, '<' and anything else as 0. */
+int fmt_mrz_check_digit(const char *s, size_t n);
+
 /* "TD1", "TD2", "TD3", "MRV-A", "MRV-B", "FR-ID"; "?" for anything else. */
 const char *fmt_mrz_format_name(fmt_mrz_format f);
 

@@ -189,6 +189,12 @@ static fmt_check ck_state(const char *text, size_t n, char cd)
     return sum % 10 == cd - '0' ? FMT_CHECK_VALID : FMT_CHECK_INVALID;
 }
 
+int fmt_mrz_check_digit(const char *s, size_t n)
+{
+    int wi = 0;
+    return ck_add(0, s, n, &wi) % 10;
+}
+
 /* The digit a field should have ('0'..'9'). */
 static char ck_digit(const char *text, size_t n)
 {
