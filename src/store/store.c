@@ -337,6 +337,9 @@ int store_changes_wait(store *s, int64_t after, int timeout_ms)
     int rc;
     if (timeout_ms < 0)
         return store_set_error(s, LIAISON_EINVAL, "negative timeout");
+    if (s->tx != STORE_TX_NONE)
+        return store_set_error(s, LIAISON_ESTATE,
+                               "cannot wait for changes in a transaction");
     if (s->ops->changes_wait)
         return s->ops->changes_wait(s, after, timeout_ms);
     deadline = util_now_us() + (uint64_t)timeout_ms * 1000;

@@ -145,7 +145,8 @@ int store_changes_since(store *s, int64_t after, store_change_fn fn,
 
 /* Wait up to timeout_ms for a change with seq > after to be committed by
 ** anyone.  LIAISON_OK when there is one (possibly at once), LIAISON_ETIMEOUT
-** otherwise.  PostgreSQL waits on LISTEN/NOTIFY; SQLite polls. */
+** otherwise; LIAISON_ESTATE inside a transaction.  PostgreSQL waits on
+** LISTEN/NOTIFY; SQLite polls. */
 int store_changes_wait(store *s, int64_t after, int timeout_ms);
 
 /* ---------------------------------------------------------------- lists */
