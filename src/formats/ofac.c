@@ -41,8 +41,8 @@ struct entry {
     long line;
     const char *f[SDN_COLS];    /* NULL: empty or "-0-" */
     const char *comments;
-    struct alt *alts, **alt_tail;
-    struct addr *adds, **add_tail;
+    struct alt *alts, *alt_last;    /* (no pointers into the entry: */
+    struct addr *adds, *add_last;   /* the array is reallocated) */
 };
 
 struct key {
@@ -165,8 +165,6 @@ static int sdn_row(struct ofac *o, const char *file, long line)
                ent);
         return LIAISON_OK;
     }
-    e->alt_tail = &e->alts;
-    e->add_tail = &e->adds;
     o->n++;
     return LIAISON_OK;
 }
@@ -205,8 +203,11 @@ static int alt_row(struct ofac *o, const char *file, long line)
         REPORT(o, line, "%s line %ld: alias without a name", file, line);
         return LIAISON_OK;
     }
-    *e->alt_tail = a;
-    e->alt_tail = &a->next;
+    if (e->alt_last)
+        e->alt_last->next = a;
+    else
+        e->alts = a;
+    e->alt_last = a;
     return LIAISON_OK;
 }
 
@@ -228,8 +229,11 @@ static int add_row(struct ofac *o, const char *file, long line)
         any |= a->f[i] != NULL;
     }
     if (any) {
-        *e->add_tail = a;
-        e->add_tail = &a->next;
+        if (e->add_last)
+            e->add_last->next = a;
+        else
+            e->adds = a;
+        e->add_last = a;
     }
     return LIAISON_OK;
 }
