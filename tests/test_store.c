@@ -707,11 +707,25 @@ TEST(kill_mid_import_leaves_nothing)
     CHECK_EQ(kill(pid, SIGKILL), 0);
     CHECK_EQ(waitpid(pid, &status, 0), pid);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(integrity_ok(fx.path));
 
     CHECK_EQ(store_open(fx.path, &s, NULL), LIAISON_OK);
     if (!s)
         goto out;
     CHECK_EQ(count_records(s), KILL_COMMITTED);
+    {
+        char *json = NULL;
+        size_t len;
+        int64_t seq = 0;
+        CHECK_EQ(store_record_get(s, "rec-000000", &json, &len), LIAISON_OK);
+        util_free(json);
+        CHECK_EQ(store_record_get(s, "rec-000299", &json, &len), LIAISON_OK);
+        util_free(json);
+        CHECK_EQ(store_record_get(s, "rec-000300", &json, &len),
+                 LIAISON_ENOTFOUND);
+        CHECK_EQ(store_last_seq(s, &seq), LIAISON_OK);
+        CHECK_EQ(seq, KILL_COMMITTED);
+    }
     CHECK_EQ(store_get_stats(s, &st), LIAISON_OK);
     CHECK_EQ(st.n_lists, 1);
     if (st.n_lists)

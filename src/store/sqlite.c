@@ -662,9 +662,13 @@ static int configure(sq_store *q)
         return store_set_error(&q->base, LIAISON_EDB,
                                "cannot put the store in WAL mode (got '%s')",
                                mode);
+    /* journal_size_limit: after a big import is checkpointed, the WAL
+    ** file is cut back to 64 MiB instead of keeping the import's size. */
     return exec_sql(q, "PRAGMA synchronous = FULL;"
                     "PRAGMA foreign_keys = ON;"
-                    "PRAGMA cache_size = -16384", "configuring the store");
+                    "PRAGMA cache_size = -16384;"
+                    "PRAGMA journal_size_limit = 67108864",
+                    "configuring the store");
 }
 
 /* Check that this is a liaison store we understand (note 1) and read the
