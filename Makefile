@@ -40,8 +40,9 @@ LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
-DATA_SRC := $(sort $(wildcard data/*.tsv data/*.txt))
-DATA_OBJ := $(if $(DATA_SRC),$(B)/obj/data_blobs.o,)
+DATA_SRC := data/name_equiv.tsv data/name_particles.tsv data/name_common.tsv \
+            data/translit_arabic.txt
+DATA_OBJ := $(B)/obj/data_blobs.o
 CLI_SRC  := $(sort $(wildcard tools/*.c))
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))

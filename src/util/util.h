@@ -74,6 +74,35 @@ void *util_arena_alloc(util_arena *a, size_t n);        /* 8-byte aligned */
 char *util_arena_strdup(util_arena *a, const char *s);
 char *util_arena_strndup(util_arena *a, const char *s, size_t n);
 
+
+/* String map: byte strings to uint32 values, open addressing.  Keys are
+** copied into the map's arena.  Not thread-safe for writes; concurrent
+** reads of a map nobody writes are safe. */
+typedef struct util_strmap_slot {
+    uint64_t hash;
+    const char *key;            /* NULL: empty slot */
+    uint32_t len;
+    uint32_t val;
+} util_strmap_slot;
+
+typedef struct util_strmap {
+    util_strmap_slot *slots;
+    size_t cap;                 /* power of two */
+    size_t count;
+    util_arena keys;
+} util_strmap;
+
+void util_strmap_init(util_strmap *m);
+void util_strmap_fini(util_strmap *m);
+/* Value of key, or -1 when absent. */
+int64_t util_strmap_get(const util_strmap *m, const char *key, size_t len);
+/* Insert key with val unless present.  *found (if not NULL) tells whether
+** it was there; *val_out (if not NULL) gets the stored value. */
+int util_strmap_put(util_strmap *m, const char *key, size_t len, uint32_t val,
+                    int *found /* OUT */, uint32_t *val_out /* OUT */);
+/* Heap bytes held by the map. */
+size_t util_strmap_bytes(const util_strmap *m);
+
 /* Time. */
 uint64_t util_now_us(void);             /* monotonic microseconds */
 int64_t util_unix_time(void);           /* wall clock seconds */

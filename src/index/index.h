@@ -1,0 +1,128 @@
+/*
+** index.h: the in-memory index behind liaison_engine.
+**
+** Layout (all arrays, no per-record heap objects, so a million records fit
+** in well under a kilobyte per name):
+**
+**   vocabulary   one entry per distinct name part (folded form + script
+**                flag): its keys (phonetic form, skeleton, class), how
+**                many names contain it, and its weight
+**   names        per indexed name: its record, its parts (vocabulary ids
+**                with positions and per-occurrence flags) in one array
+**   postings     per vocabulary entry: the names containing it (CSR)
+**   keys         skeletons and their single-deletion variants -> the
+**                vocabulary entries having them, and class -> entries, so
+**                that a query part finds similarly spelled parts without
+**                scanning the vocabulary (symmetric-delete lookup)
+**   records      id, list, owner, category, kind, sharing, dates of birth,
+**                nationalities, gender; strings in one buffer
+**   documents    normalised document numbers -> records (exact lookup)
+**
+** The engine is mutable only until liaison_engine_build(); afterwards it
+** is read-only and shared by all searchers (one per thread).
+*/
+#ifndef LIAISON_INDEX_H
+#define LIAISON_INDEX_H
+
+#include <stdint.h>
+
+#include "liaison.h"
+#include "match/match.h"
+#include "text/text.h"
+#include "util/util.h"
+
+typedef struct idx_vtok {
+    uint32_t form, phon, skel;  /* offsets in the engine's vocabulary strings */
+    uint8_t form_len, phon_len, skel_len, flags;
+    int32_t cls;
+    uint32_t df;                /* names containing this part */
+    float weight;               /* evidence weight in [0,1] */
+} idx_vtok;
+
+typedef struct idx_unit {
+    uint32_t tok;               /* vocabulary id */
+    uint8_t first, last;        /* positions covered */
+    uint8_t flags;              /* per-occurrence TEXT_TOK_* flags */
+    uint8_t pad;
+} idx_unit;
+
+typedef struct idx_rec {
+    uint32_t id, list, owner, category;   /* string offsets (0: none) */
+    uint32_t dob;               /* index into dates */
+    uint32_t nat;               /* index into nats (4 bytes each) */
+    uint8_t ndob, nnat;
+    uint8_t kind, sharing;
+    char gender;                /* 'M', 'F' or 0 */
+} idx_rec;
+
+typedef struct idx_doc {
+    uint32_t rec;
+    uint32_t number;            /* original number, string offset */
+    uint32_t type, country, status;
+} idx_doc;
+
+/* A growable array of fixed-size items (build phase). */
+typedef struct idx_vec {
+    void *p;
+    size_t n, cap, size;
+} idx_vec;
+
+struct liaison_engine {
+    text_tables *tables;
+    text_ctx *tctx;             /* for parsing at build time */
+    text_name *scratch_name;
+    int built;
+
+    /* strings: record fields, names as given, vocabulary keys */
+    util_buf strs;
+    util_strmap str_intern;     /* small repeated strings (lists, owners) */
+
+    idx_vec recs;               /* idx_rec */
+    idx_vec dates;              /* match_date */
+    idx_vec nats;               /* char[4] */
+
+    idx_vec vocab;              /* idx_vtok */
+    util_strmap vocab_map;      /* script flag + form -> vocab id */
+
+    idx_vec name_rec;           /* uint32: name -> record */
+    idx_vec name_full;          /* uint32: name -> string offset */
+    idx_vec name_off;           /* uint32: name -> first unit (n+1 entries) */
+    idx_vec name_npos;          /* uint8 */
+    idx_vec units;              /* idx_unit */
+
+    /* built by liaison_engine_build */
+    uint32_t *post_off;         /* vocab -> first posting (nvocab+1) */
+    uint32_t *post;             /* name ids */
+    util_strmap key_map;        /* skeleton key -> key id */
+    uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
+    uint32_t *key_toks;         /* vocab ids */
+    uint32_t *cls_off;          /* class -> first entry (nclasses+1) */
+    uint32_t *cls_toks;
+    size_t nclasses;
+
+    /* documents: normalised number -> first idx_doc; chained */
+    idx_vec docs;               /* idx_doc */
+    util_strmap doc_map;        /* normalised number -> doc list id */
+    idx_vec doc_next;           /* uint32: next doc with the same number */
+    idx_vec doc_head;           /* uint32: list id -> first doc */
+
+    size_t n_names;
+};
+
+/* Vector helpers. */
+void idx_vec_init(idx_vec *v, size_t size);
+void idx_vec_fini(idx_vec *v);
+void *idx_vec_push(idx_vec *v);         /* NULL on ENOMEM */
+#define IDX_AT(v, type, i) (((type *)(v).p)[i])
+
+/* Build-time helpers (engine.c). */
+const char *idx_str(const liaison_engine *e, uint32_t off);
+void idx_vtok_view(const liaison_engine *e, uint32_t tok,
+                   match_tok *out /* OUT */);
+float idx_unit_weight(const liaison_engine *e, const idx_unit *u);
+
+/* Document numbers (docs.c). */
+int idx_docs_add(liaison_engine *e, uint32_t rec, const liaison_document *d);
+size_t idx_docnum_key(const char *num, char *out, size_t cap);
+
+#endif /* LIAISON_INDEX_H */

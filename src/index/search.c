@@ -1,0 +1,849 @@
+/*
+** search.c: screening one query against the index (liaison_screen).
+**
+** NOTES ON THE DESIGN
+**
+** 1. Expansion.  Each part of the query name is looked up in the
+**    vocabulary by exact form, by equivalence class and by skeleton keys
+**    (the skeleton and its single deletions: symmetric-delete lookup, one
+**    consonant inserted, dropped or changed).  Every vocabulary entry so
+**    found is compared with the query part (match_tok_sim) and kept when
+**    similar enough.  The cost depends on the vocabulary's neighbourhood
+**    of the query, not on the size of the list.
+** 2. Candidates.  The postings of the kept entries are walked and each
+**    name accumulates sim x weight.  A query part whose postings are very
+**    long (Mohammed in a million names) is not walked when the query has a
+**    rarer part of real weight: a name matching only Mohammed could not
+**    make a hit anyway, and its score is still computed in full if the
+**    name is reached through another part.  Only the best-accumulating
+**    names (a few times the limit) are scored in full.
+** 3. Scoring.  match_names aligns query and name parts; similarities are
+**    memoised per (query part, vocabulary entry) for the query.  A record
+**    scores the best of its names, adjusted by date of birth, nationality
+**    and gender.  Documents, VINs and plates are exact lookups.
+** 4. No allocation per query: the searcher owns every scratch array,
+**    sized for the engine at creation, and the result keeps its buffers.
+*/
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/index.h"
+
+#define MEMO_BITS 14
+#define MEMO_SIZE (1u << MEMO_BITS)
+#define MAX_EXP 8192            /* kept expansions per query */
+#define MAX_EXAMINE 6000        /* vocabulary entries compared per part */
+#define MAX_HITS_CAP 1000
+
+typedef struct exp_ent {
+    uint32_t tok;
+    float sim;
+    uint8_t qi, how;
+} exp_ent;
+
+typedef struct memo_ent {
+    uint32_t gen;
+    uint32_t tok;
+    uint8_t qi, how;
+    float sim;
+} memo_ent;
+
+typedef struct rec_score {
+    uint32_t rec;
+    uint32_t name;              /* best name (UINT32_MAX: document hit only) */
+    float score;
+    float name_score;
+    int8_t dob_rel, nat, gender;
+    int32_t doc;                /* matching document, or -1 */
+} rec_score;
+
+struct liaison_searcher {
+    const liaison_engine *e;
+    text_ctx *tctx;
+    text_name q;
+    match_tok qt[TEXT_MAX_TOKENS];
+    match_side qside;
+    match_date qdob;
+    int has_dob;
+    const char *qnat;           /* alpha-3 or NULL */
+    const char *qgender;
+
+    exp_ent exp[MAX_EXP];
+    uint32_t exp_start[TEXT_MAX_TOKENS + 1];
+    uint32_t *seen;             /* per vocabulary entry: stamp */
+    uint32_t seen_stamp;
+
+    memo_ent *memo;
+    uint32_t memo_gen;
+
+    float *acc;                 /* per name */
+    uint32_t *acc_stamp;
+    uint32_t acc_gen;
+    uint32_t *touched;
+    size_t ntouched;
+
+    int32_t *rec_slot;          /* per record: index in recs, stamped */
+    uint32_t *rec_stamp;
+    uint32_t rec_gen;
+    rec_score *recs;
+    size_t nrecs, recs_cap;
+
+    /* scratch for scoring one name */
+    match_tok rtoks[MATCH_MAX_UNITS];
+    match_side rside;
+    uint32_t rtok_ids[MATCH_MAX_UNITS];
+};
+
+/* What a result owns. */
+typedef struct result_priv {
+    liaison_hit *hits;
+    size_t cap;
+    util_arena arena;           /* why strings, reset per query */
+} result_priv;
+
+int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
+{
+    liaison_searcher *s;
+    size_t nv, nn, nr;
+    int rc;
+    *out = NULL;
+    if (!e || !e->built)
+        return LIAISON_ESTATE;
+    nv = e->vocab.n ? e->vocab.n : 1;
+    nn = e->n_names ? e->n_names : 1;
+    nr = e->recs.n ? e->recs.n : 1;
+    s = util_calloc(1, sizeof(*s));
+    if (!s)
+        return LIAISON_ENOMEM;
+    s->e = e;
+    rc = text_ctx_new(e->tables, &s->tctx);
+    s->seen = util_calloc(nv, sizeof(uint32_t));
+    s->memo = util_calloc(MEMO_SIZE, sizeof(memo_ent));
+    s->acc = util_calloc(nn, sizeof(float));
+    s->acc_stamp = util_calloc(nn, sizeof(uint32_t));
+    s->touched = util_malloc(nn * sizeof(uint32_t));
+    s->rec_slot = util_calloc(nr, sizeof(int32_t));
+    s->rec_stamp = util_calloc(nr, sizeof(uint32_t));
+    s->recs_cap = 256;
+    s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
+    if (rc || !s->seen || !s->memo || !s->acc || !s->acc_stamp ||
+        !s->touched || !s->rec_slot || !s->rec_stamp || !s->recs) {
+        liaison_searcher_free(s);
+        return LIAISON_ENOMEM;
+    }
+    *out = s;
+    return LIAISON_OK;
+}
+
+void liaison_searcher_free(liaison_searcher *s)
+{
+    if (!s)
+        return;
+    text_ctx_free(s->tctx);
+    util_free(s->seen);
+    util_free(s->memo);
+    util_free(s->acc);
+    util_free(s->acc_stamp);
+    util_free(s->touched);
+    util_free(s->rec_slot);
+    util_free(s->rec_stamp);
+    util_free(s->recs);
+    util_free(s);
+}
+
+double liaison_default_threshold(void)
+{
+    return 0.70;
+}
+
+/* Stamps wrap after 2^32 queries; clear the array then. */
+static uint32_t next_gen(uint32_t *gen, uint32_t *arr, size_t n)
+{
+    if (++*gen == 0) {
+        memset(arr, 0, n * sizeof(uint32_t));
+        *gen = 1;
+    }
+    return *gen;
+}
+
+/* ---------------------------------------------------------------- memo */
+
+static memo_ent *memo_slot(liaison_searcher *s, int qi, uint32_t tok)
+{
+    uint32_t h = (tok * 2654435761u) ^ ((uint32_t)qi * 40503u);
+    uint32_t i = h & (MEMO_SIZE - 1), probes;
+    for (probes = 0; probes < 16; probes++) {
+        memo_ent *m = &s->memo[i];
+        if (m->gen != s->memo_gen || (m->tok == tok && m->qi == qi))
+            return m;
+        i = (i + 1) & (MEMO_SIZE - 1);
+    }
+    return NULL;                /* crowded: compute without memoising */
+}
+
+static double tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
+{
+    memo_ent *m = memo_slot(s, qi, tok);
+    match_tok v;
+    double sim;
+    int h;
+    if (m && m->gen == s->memo_gen) {
+        *how = m->how;
+        return m->sim;
+    }
+    idx_vtok_view(s->e, tok, &v);
+    sim = match_tok_sim(&s->qt[qi], &v, &h);
+    if (m) {
+        m->gen = s->memo_gen;
+        m->tok = tok;
+        m->qi = (uint8_t)qi;
+        m->sim = (float)sim;
+        m->how = (uint8_t)h;
+    }
+    *how = h;
+    return sim;
+}
+
+/* ---------------------------------------------------------------- expand */
+
+static void consider(liaison_searcher *s, int qi, uint32_t tok, int *examined)
+{
+    double sim;
+    int how;
+    if (s->seen[tok] == s->seen_stamp)
+        return;
+    s->seen[tok] = s->seen_stamp;
+    (*examined)++;
+    sim = tok_sim(s, qi, tok, &how);
+    if (sim >= MATCH_TOK_MIN && s->exp_start[qi + 1] < MAX_EXP) {
+        exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
+        x->tok = tok;
+        x->sim = (float)sim;
+        x->qi = (uint8_t)qi;
+        x->how = (uint8_t)how;
+    }
+}
+
+static void consider_key(liaison_searcher *s, int qi, const char *k,
+                         size_t len, int *examined)
+{
+    const liaison_engine *e = s->e;
+    int64_t id = util_strmap_get(&e->key_map, k, len);
+    uint32_t i;
+    if (id < 0)
+        return;
+    for (i = e->key_off[id]; i < e->key_off[id + 1] && *examined < MAX_EXAMINE;
+         i++)
+        consider(s, qi, e->key_toks[i], examined);
+}
+
+static void expand_part(liaison_searcher *s, int qi)
+{
+    const liaison_engine *e = s->e;
+    const match_tok *q = &s->qt[qi];
+    char key[260], del[128];
+    int examined = 0;
+    int64_t id;
+    size_t i;
+
+    s->exp_start[qi + 1] = s->exp_start[qi];
+    s->seen_stamp = next_gen(&s->seen_stamp, s->seen, e->vocab.n);
+    /* exact form, in either script flag */
+    memcpy(key + 1, q->form, q->form_len);
+    key[0] = 'L';
+    if ((id = util_strmap_get(&e->vocab_map, key, q->form_len + 1u)) >= 0)
+        consider(s, qi, (uint32_t)id, &examined);
+    key[0] = 'A';
+    if ((id = util_strmap_get(&e->vocab_map, key, q->form_len + 1u)) >= 0)
+        consider(s, qi, (uint32_t)id, &examined);
+    /* equivalence class */
+    if (q->cls >= 0 && (size_t)q->cls < e->nclasses) {
+        uint32_t j;
+        for (j = e->cls_off[q->cls];
+             j < e->cls_off[q->cls + 1] && examined < MAX_EXAMINE; j++)
+            consider(s, qi, e->cls_toks[j], &examined);
+    }
+    /* skeleton and its deletions (one-letter skeletons are too broad) */
+    if (q->skel_len >= 2)
+        consider_key(s, qi, q->skel, q->skel_len, &examined);
+    if (q->skel_len >= 4 && q->skel_len <= sizeof(del)) {
+        for (i = 0; i < q->skel_len; i++) {
+            if (i > 0 && q->skel[i] == q->skel[i - 1])
+                continue;
+            memcpy(del, q->skel, i);
+            memcpy(del + i, q->skel + i + 1, q->skel_len - i - 1);
+            consider_key(s, qi, del, q->skel_len - 1, &examined);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- candidates */
+
+static void accumulate(liaison_searcher *s, int qi)
+{
+    const liaison_engine *e = s->e;
+    uint32_t x;
+    for (x = s->exp_start[qi]; x < s->exp_start[qi + 1]; x++) {
+        const exp_ent *ex = &s->exp[x];
+        float w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
+        uint32_t p;
+        for (p = e->post_off[ex->tok]; p < e->post_off[ex->tok + 1]; p++) {
+            uint32_t n = e->post[p];
+            if (s->acc_stamp[n] != s->acc_gen) {
+                s->acc_stamp[n] = s->acc_gen;
+                s->acc[n] = 0;
+                s->touched[s->ntouched++] = n;
+            }
+            s->acc[n] += w;
+        }
+    }
+}
+
+/* Move the k best-accumulating names to the front of touched (quickselect
+** on acc, descending). */
+static void select_top(liaison_searcher *s, size_t k)
+{
+    uint32_t *a = s->touched;
+    size_t lo = 0, hi = s->ntouched;
+    if (k >= hi)
+        return;
+    while (hi - lo > 1) {
+        float pivot = s->acc[a[lo + (hi - lo) / 2]];
+        size_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (s->acc[a[i]] > pivot)
+                i++;
+            while (s->acc[a[j]] < pivot)
+                j--;
+            if (i <= j) {
+                uint32_t t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j + 1;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* ---------------------------------------------------------------- scoring */
+
+static double side_sim(void *ud, int qi, int ri, int *how)
+{
+    liaison_searcher *s = ud;
+    return tok_sim(s, qi, s->rtok_ids[ri], how);
+}
+
+/* Load name n's parts into rside. */
+static void load_name(liaison_searcher *s, uint32_t n)
+{
+    const liaison_engine *e = s->e;
+    uint32_t u0 = IDX_AT(e->name_off, uint32_t, n);
+    uint32_t u1 = IDX_AT(e->name_off, uint32_t, n + 1);
+    match_side *r = &s->rside;
+    uint32_t u;
+    int i;
+    r->n = 0;
+    r->npos = IDX_AT(e->name_npos, uint8_t, n);
+    if (r->npos > MATCH_MAX_POS)
+        r->npos = MATCH_MAX_POS;
+    for (i = 0; i < r->npos; i++)
+        r->wpos[i] = 0;
+    for (u = u0; u < u1 && r->n < MATCH_MAX_UNITS; u++) {
+        const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+        int k = r->n++;
+        idx_vtok_view(e, un->tok, &s->rtoks[k]);
+        s->rtoks[k].flags |= un->flags;
+        r->toks[k] = &s->rtoks[k];
+        r->first[k] = un->first;
+        r->last[k] = un->last;
+        s->rtok_ids[k] = un->tok;
+        if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
+            r->wpos[un->first] = idx_unit_weight(e, un);
+    }
+}
+
+static const char *rec_nat(const liaison_engine *e, const idx_rec *r, int i)
+{
+    return (const char *)e->nats.p + 4 * (size_t)(r->nat + (uint32_t)i);
+}
+
+/* Date of birth, nationality and gender relations of a record. */
+static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
+{
+    const liaison_engine *e = s->e;
+    const idx_rec *r = &IDX_AT(e->recs, idx_rec, rec);
+    const char *nats[256];
+    char g[2] = {r->gender, 0};
+    int i;
+    rs->dob_rel = MATCH_DOB_UNKNOWN;
+    if (s->has_dob && r->ndob)
+        rs->dob_rel = (int8_t)match_dob(&s->qdob,
+                                        &IDX_AT(e->dates, match_date, r->dob),
+                                        r->ndob, NULL);
+    for (i = 0; i < r->nnat; i++)
+        nats[i] = rec_nat(e, r, i);
+    rs->nat = (int8_t)match_nationality(s->qnat, nats, r->nnat);
+    rs->gender = (int8_t)match_gender(s->qgender, g);
+}
+
+static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
+{
+    rec_score *rs;
+    if (s->rec_stamp[rec] == s->rec_gen)
+        return &s->recs[s->rec_slot[rec]];
+    if (s->nrecs == s->recs_cap) {
+        size_t ncap = s->recs_cap * 2;
+        rec_score *nr = util_realloc(s->recs, ncap * sizeof(rec_score));
+        if (!nr)
+            return NULL;
+        s->recs = nr;
+        s->recs_cap = ncap;
+    }
+    s->rec_stamp[rec] = s->rec_gen;
+    s->rec_slot[rec] = (int32_t)s->nrecs;
+    rs = &s->recs[s->nrecs++];
+    memset(rs, 0, sizeof(*rs));
+    rs->rec = rec;
+    rs->name = UINT32_MAX;
+    rs->doc = -1;
+    record_facts(s, rec, rs);
+    return rs;
+}
+
+static double adjusted(const rec_score *rs, double name)
+{
+    match_facts f;
+    f.dob = rs->dob_rel;
+    f.nationality = rs->nat;
+    f.gender = rs->gender;
+    return match_adjust(name, &f);
+}
+
+static int score_name(liaison_searcher *s, uint32_t n)
+{
+    match_name_score ns;
+    rec_score *rs;
+    double sc;
+    load_name(s, n);
+    match_names(&s->qside, &s->rside, side_sim, s, &ns);
+    if (ns.score <= 0)
+        return LIAISON_OK;
+    rs = rec_entry(s, IDX_AT(s->e->name_rec, uint32_t, n));
+    if (!rs)
+        return LIAISON_ENOMEM;
+    sc = adjusted(rs, ns.score);
+    if (sc > rs->score) {
+        rs->score = (float)sc;
+        rs->name_score = (float)ns.score;
+        rs->name = n;
+    }
+    return LIAISON_OK;
+}
+
+/* Query side weights: per position, the weight of the best vocabulary
+** entry the part expanded to, or a rare part's weight when unknown. */
+static void query_side(liaison_searcher *s)
+{
+    match_side *q = &s->qside;
+    int i;
+    q->n = 0;
+    q->npos = s->q.npos > MATCH_MAX_POS ? MATCH_MAX_POS : s->q.npos;
+    for (i = 0; i < q->npos; i++)
+        q->wpos[i] = 0.9f;
+    for (i = 0; i < s->q.ntoks && i < MATCH_MAX_UNITS; i++) {
+        const text_tok *t = &s->q.toks[i];
+        uint32_t x;
+        float w = -1;
+        match_tok_from_text(&s->q, i, &s->qt[i]);
+        q->toks[q->n] = &s->qt[i];
+        q->first[q->n] = t->first;
+        q->last[q->n] = t->last;
+        q->n++;
+        if (t->flags & TEXT_TOK_COMPOUND || t->first >= MATCH_MAX_POS)
+            continue;
+        for (x = s->exp_start[i]; x < s->exp_start[i + 1]; x++) {
+            float vw = IDX_AT(s->e->vocab, idx_vtok, s->exp[x].tok).weight;
+            if (s->exp[x].sim >= 0.9f && vw > w)
+                w = vw;
+        }
+        if (w < 0)
+            w = 0.9f;
+        if (t->flags & TEXT_TOK_TITLE)
+            w *= 0.1f;
+        else if (t->flags & TEXT_TOK_PARTICLE)
+            w *= 0.5f;
+        q->wpos[t->first] = w;
+    }
+}
+
+static int screen_name(liaison_searcher *s, size_t limit)
+{
+    const liaison_engine *e = s->e;
+    size_t expensive = e->n_names / 50 > 2048 ? e->n_names / 50 : 2048;
+    uint64_t cost[TEXT_MAX_TOKENS];
+    int i, nq = s->q.ntoks, have_cheap = 0, rc;
+    size_t k, c;
+
+    s->exp_start[0] = 0;
+    for (i = 0; i < nq; i++) {
+        uint32_t x;
+        match_tok_from_text(&s->q, i, &s->qt[i]);
+        expand_part(s, i);
+        cost[i] = 0;
+        for (x = s->exp_start[i]; x < s->exp_start[i + 1]; x++)
+            cost[i] += IDX_AT(e->vocab, idx_vtok, s->exp[x].tok).df;
+    }
+    query_side(s);
+    for (i = 0; i < nq; i++) {
+        const text_tok *t = &s->q.toks[i];
+        if (!(t->flags & TEXT_TOK_TITLE) && cost[i] > 0 && cost[i] <= expensive &&
+            s->qside.wpos[t->first] >= 0.3f)
+            have_cheap = 1;
+    }
+    s->acc_gen = next_gen(&s->acc_gen, s->acc_stamp, e->n_names);
+    s->ntouched = 0;
+    for (i = 0; i < nq; i++) {
+        if (s->q.toks[i].flags & TEXT_TOK_TITLE)
+            continue;
+        if (have_cheap && cost[i] > expensive)
+            continue;
+        accumulate(s, i);
+    }
+    k = limit * 8 < 64 ? 64 : limit * 8;
+    select_top(s, k);
+    if (k > s->ntouched)
+        k = s->ntouched;
+    for (c = 0; c < k; c++) {
+        rc = score_name(s, s->touched[c]);
+        if (rc)
+            return rc;
+    }
+    return (int)k;
+}
+
+static void screen_docs(liaison_searcher *s, const char *num)
+{
+    const liaison_engine *e = s->e;
+    char key[128];
+    size_t klen = idx_docnum_key(num, key, sizeof(key));
+    int64_t list;
+    uint32_t d;
+    if (klen < 3)
+        return;
+    list = util_strmap_get(&e->doc_map, key, klen);
+    if (list < 0)
+        return;
+    for (d = IDX_AT(e->doc_head, uint32_t, list); d != UINT32_MAX;
+         d = IDX_AT(e->doc_next, uint32_t, d)) {
+        const idx_doc *doc = &IDX_AT(e->docs, idx_doc, d);
+        rec_score *rs = rec_entry(s, doc->rec);
+        double sc;
+        if (!rs)
+            return;
+        /* An exact number (after OCR folding) is near-certain; a person's
+        ** own document with another name is still worth a hit. */
+        sc = 0.95;
+        if (rs->name != UINT32_MAX && rs->name_score > 0.5)
+            sc = 0.99;
+        if (sc > rs->score)
+            rs->score = (float)sc;
+        rs->doc = (int32_t)d;
+    }
+}
+
+/* ---------------------------------------------------------------- results */
+
+static result_priv *priv_of(liaison_result *res)
+{
+    result_priv *p = res->priv_;
+    if (!p) {
+        p = util_calloc(1, sizeof(*p));
+        if (!p)
+            return NULL;
+        util_arena_init(&p->arena, 16 * 1024);
+        res->priv_ = p;
+    }
+    return p;
+}
+
+void liaison_result_fini(liaison_result *res)
+{
+    result_priv *p;
+    if (!res)
+        return;
+    p = res->priv_;
+    if (p) {
+        util_free(p->hits);
+        util_arena_fini(&p->arena);
+        util_free(p);
+    }
+    memset(res, 0, sizeof(*res));
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec_score *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/* ---------------------------------------------------------------- why */
+
+static void date_str(const match_date *d, char *out, size_t cap)
+{
+    char a[40], b[40];
+    if (d->m1 && d->d1)
+        snprintf(a, sizeof(a), "%04d-%02d-%02d", d->y1, d->m1, d->d1);
+    else if (d->m1)
+        snprintf(a, sizeof(a), "%04d-%02d", d->y1, d->m1);
+    else
+        snprintf(a, sizeof(a), "%04d", d->y1);
+    if (d->y1 == d->y2 && d->m1 == d->m2 && d->d1 == d->d2) {
+        snprintf(out, cap, "%s", a);
+        return;
+    }
+    if (d->m2 && d->d2)
+        snprintf(b, sizeof(b), "%04d-%02d-%02d", d->y2, d->m2, d->d2);
+    else if (d->m2)
+        snprintf(b, sizeof(b), "%04d-%02d", d->y2, d->m2);
+    else
+        snprintf(b, sizeof(b), "%04d", d->y2);
+    snprintf(out, cap, "%s/%s", a, b);
+}
+
+typedef struct why_list {
+    const char *items[MATCH_MAX_POS + 8];
+    size_t n;
+} why_list;
+
+static int why_add(result_priv *p, why_list *w, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int why_add(result_priv *p, why_list *w, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    char *s;
+    if (w->n >= UTIL_ARRAY_LEN(w->items))
+        return LIAISON_OK;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    s = util_arena_strdup(&p->arena, buf);
+    if (!s)
+        return LIAISON_ENOMEM;
+    w->items[w->n++] = s;
+    return LIAISON_OK;
+}
+
+static const char *role_of(uint8_t flags)
+{
+    if (flags & TEXT_TOK_TITLE)
+        return "title";
+    if (flags & TEXT_TOK_FAMILY)
+        return "family";
+    if (flags & TEXT_TOK_GIVEN)
+        return "given";
+    return "name";
+}
+
+/* Explain a name match: each aligned pair, then the query parts left
+** unmatched. */
+static int why_name(liaison_searcher *s, const rec_score *rs, result_priv *p,
+                    why_list *w)
+{
+    match_name_score ns;
+    uint32_t qused = 0;
+    char unmatched[256];
+    size_t ul = 0;
+    int i, rc = LIAISON_OK;
+    load_name(s, rs->name);
+    match_names(&s->qside, &s->rside, side_sim, s, &ns);
+    for (i = 0; i < ns.npairs && !rc; i++) {
+        const match_pair *mp = &ns.pairs[i];
+        const match_tok *qt = s->qside.toks[mp->qi], *rt = s->rside.toks[mp->ri];
+        int k;
+        for (k = s->qside.first[mp->qi]; k <= s->qside.last[mp->qi]; k++)
+            qused |= 1u << k;
+        rc = why_add(p, w, "%s: %.*s%s%.*s %.2f (%s)", role_of(rt->flags),
+                     (int)qt->form_len, qt->form,
+                     mp->how == MATCH_EXACT ? "=" : "~", (int)rt->form_len,
+                     rt->form, mp->sim, match_how_name(mp->how));
+    }
+    for (i = 0; i < s->qside.n && !rc; i++) {
+        const match_tok *qt = s->qside.toks[i];
+        if ((qt->flags & TEXT_TOK_COMPOUND) || (qused & (1u << s->qside.first[i])))
+            continue;
+        if (ul + qt->form_len + 3 < sizeof(unmatched)) {
+            if (ul)
+                unmatched[ul++] = ',', unmatched[ul++] = ' ';
+            memcpy(unmatched + ul, qt->form, qt->form_len);
+            ul += qt->form_len;
+        }
+    }
+    if (!rc && ul)
+        rc = why_add(p, w, "not in this name: %.*s", (int)ul, unmatched);
+    return rc;
+}
+
+static int idx_explain(liaison_searcher *s, const rec_score *rs,
+                       result_priv *p, liaison_hit *h)
+{
+    const liaison_engine *e = s->e;
+    const idx_rec *r = &IDX_AT(e->recs, idx_rec, rs->rec);
+    why_list w;
+    const char **arr;
+    int rc = LIAISON_OK;
+    w.n = 0;
+    if (rs->name != UINT32_MAX)
+        rc = why_name(s, rs, p, &w);
+    if (!rc && rs->dob_rel != MATCH_DOB_UNKNOWN) {
+        int bi;
+        char qd[96], rd[96];
+        match_dob(&s->qdob, &IDX_AT(e->dates, match_date, r->dob), r->ndob,
+                  &bi);
+        date_str(&s->qdob, qd, sizeof(qd));
+        date_str(&IDX_AT(e->dates, match_date, r->dob + (uint32_t)(bi < 0 ? 0 : bi)),
+                 rd, sizeof(rd));
+        rc = why_add(p, &w, "dob: %s vs %s (%s)", qd, rd,
+                     match_dob_name(rs->dob_rel));
+    }
+    if (!rc && rs->nat > 0)
+        rc = why_add(p, &w, "nationality: %s (same)", s->qnat);
+    else if (!rc && rs->nat < 0)
+        rc = why_add(p, &w, "nationality: %s, record says %s%s", s->qnat,
+                     rec_nat(e, r, 0), r->nnat > 1 ? " and others" : "");
+    if (!rc && rs->gender < 0)
+        rc = why_add(p, &w, "gender: %s, record says %c", s->qgender,
+                     r->gender);
+    if (!rc && rs->doc >= 0) {
+        const idx_doc *d = &IDX_AT(e->docs, idx_doc, rs->doc);
+        rc = why_add(p, &w, "document: %s%s%s%s%s%s%s (exact number)",
+                     idx_str(e, d->number), d->type ? " " : "",
+                     idx_str(e, d->type), d->country ? " " : "",
+                     idx_str(e, d->country), d->status ? ", " : "",
+                     idx_str(e, d->status));
+    }
+    if (rc)
+        return rc;
+    arr = util_arena_alloc(&p->arena, (w.n ? w.n : 1) * sizeof(char *));
+    if (!arr)
+        return LIAISON_ENOMEM;
+    memcpy(arr, w.items, w.n * sizeof(char *));
+    h->why = arr;
+    h->n_why = w.n;
+    return LIAISON_OK;
+}
+
+int liaison_screen(liaison_searcher *s, const liaison_query *q,
+                   const liaison_screen_opts *opts, liaison_result *res)
+{
+    uint64_t t0 = util_now_us();
+    double threshold = opts && opts->threshold >= 0
+                           ? opts->threshold : liaison_default_threshold();
+    size_t limit = opts && opts->limit ? opts->limit : 10, i, n;
+    result_priv *p;
+    int rc, scored = 0;
+
+    if (!s || !q || !res)
+        return LIAISON_EINVAL;
+    if (limit > MAX_HITS_CAP)
+        limit = MAX_HITS_CAP;
+    p = priv_of(res);
+    if (!p)
+        return LIAISON_ENOMEM;
+    res->n_hits = 0;
+    res->candidates = 0;
+    util_arena_reset(&p->arena);
+    if ((!q->name || !*q->name) && (!q->doc || !*q->doc) &&
+        (!q->vin || !*q->vin) && (!q->plate || !*q->plate))
+        return LIAISON_EINVAL;
+
+    s->has_dob = q->dob && *q->dob && !match_date_parse(q->dob, &s->qdob);
+    if (q->dob && *q->dob && !s->has_dob)
+        return LIAISON_EINVAL;
+    s->qnat = q->nationality && *q->nationality
+                  ? util_country_alpha3(q->nationality) : NULL;
+    s->qgender = q->gender;
+    s->q.ntoks = 0;
+    s->q.npos = 0;
+    if (q->name && *q->name) {
+        rc = text_name_parse(s->tctx, q->name, strlen(q->name), &s->q);
+        if (rc)
+            return rc;
+    }
+    s->rec_gen = next_gen(&s->rec_gen, s->rec_stamp, s->e->recs.n);
+    s->memo_gen++;
+    if (s->memo_gen == 0) {
+        memset(s->memo, 0, MEMO_SIZE * sizeof(memo_ent));
+        s->memo_gen = 1;
+    }
+    s->nrecs = 0;
+    if (s->q.ntoks > 0) {
+        scored = screen_name(s, limit);
+        if (scored < 0)
+            return scored;
+    }
+    if (q->doc && *q->doc)
+        screen_docs(s, q->doc);
+    if (q->vin && *q->vin)
+        screen_docs(s, q->vin);
+    if (q->plate && *q->plate)
+        screen_docs(s, q->plate);
+    res->candidates = (size_t)scored;
+
+    qsort(s->recs, s->nrecs, sizeof(rec_score), cmp_rec);
+    for (n = 0; n < s->nrecs && n < limit && s->recs[n].score >= threshold &&
+                s->recs[n].score > 0;
+         n++)
+        ;
+    if (n > p->cap) {
+        liaison_hit *nh = util_realloc(p->hits, n * sizeof(liaison_hit));
+        if (!nh)
+            return LIAISON_ENOMEM;
+        p->hits = nh;
+        p->cap = n;
+    }
+    res->hits = p->hits;
+    for (i = 0; i < n; i++) {
+        const rec_score *rs = &s->recs[i];
+        const idx_rec *r = &IDX_AT(s->e->recs, idx_rec, rs->rec);
+        liaison_hit *h = &p->hits[i];
+        memset(h, 0, sizeof(*h));
+        h->record = rs->rec;
+        h->id = idx_str(s->e, r->id);
+        h->list = idx_str(s->e, r->list);
+        h->owner = r->owner ? idx_str(s->e, r->owner) : NULL;
+        h->category = r->category ? idx_str(s->e, r->category) : NULL;
+        h->kind = (liaison_kind)r->kind;
+        h->sharing = (liaison_sharing)r->sharing;
+        h->score = floor(rs->score * 1000.0 + 0.5) / 1000.0;
+        if (rs->name != UINT32_MAX)
+            h->matched = idx_str(s->e,
+                                 IDX_AT(s->e->name_full, uint32_t, rs->name));
+        else if (rs->doc >= 0)
+            h->matched = idx_str(s->e,
+                                 IDX_AT(s->e->docs, idx_doc, rs->doc).number);
+        if (opts && opts->want_why) {
+            rc = idx_explain(s, rs, p, h);
+            if (rc)
+                return rc;
+        }
+    }
+    res->n_hits = n;
+    res->took_us = util_now_us() - t0;
+    return LIAISON_OK;
+}
