@@ -987,9 +987,7 @@ static int on_unt(struct parser *ps)
     const struct seg *s = &ps->seg;
     fmt_paxlst_part *pt;
     int rc = LIAISON_OK;
-    if (!ps->in_msg)
-        return fail(ps, LIAISON_EFORMAT, "UNT outside a message");
-    trav_end(ps);
+    trav_end(ps);                       /* on_segment saw in_msg */
     leg_end(ps);
     pt = &ps->pv->parts[ps->pv->n_parts - 1];
     pt->n_travellers = ps->part_trav;
@@ -1105,8 +1103,8 @@ static int read_una(struct parser *ps)
     if (sp->comp == sp->elem || sp->comp == sp->term ||
         sp->elem == sp->term || (sp->rel && (sp->rel == sp->comp ||
         sp->rel == sp->elem || sp->rel == sp->term)) ||
-        is_space(sp->comp) || is_space(sp->elem) || is_space(sp->term) ||
-        !sp->comp || !sp->elem || !sp->term)
+        is_space(sp->comp) || is_space(sp->elem) || sp->term == ' ' ||
+        sp->term == '\t' || !sp->comp || !sp->elem || !sp->term)
         return fail(ps, LIAISON_EFORMAT, "component, element, release and "
                     "segment separators must be distinct and not blank");
     lx->pos += 9;
@@ -1223,8 +1221,10 @@ static int run(struct parser *ps)
             rc = fail(ps, LIAISON_ENOMEM, "out of memory");
         if (rc)
             return rc;
-        if (ps->done)
-            return check_tail(ps);
+        if (ps->done) {
+            rc = check_tail(ps);
+            return rc ? rc : check_end(ps);
+        }
     }
     if (rc < 0)
         return rc;
