@@ -22,6 +22,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) $(PKG_CFLAGS)
 ifeq ($(DEBUG),1)
 OPT     := -O0 -g -DLIAISON_DEBUG
@@ -31,9 +34,6 @@ endif
 ifneq ($(SANITIZE),)
 OPT     += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN   := -fsanitize=$(SANITIZE)
-endif
-ifeq ($(WERROR),1)
-WARN    += -Werror
 endif
 ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
 LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm

@@ -122,6 +122,10 @@ typedef struct liaison_record {
 
 /* ---------------------------------------------------------------- text */
 
+/* LIAISON_OK if s[0..len) is well-formed UTF-8, else LIAISON_EUTF8 with
+** *bad_offset (if not NULL) the byte offset of the first bad sequence. */
+int liaison_utf8_check(const char *s, size_t len, size_t *bad_offset);
+
 /* Fold a name for comparison: validates UTF-8, applies NFKC and case
 ** folding (Turkish dotted and dotless i meet plain i), strips diacritics,
 ** folds punctuation to single spaces and transliterates other scripts

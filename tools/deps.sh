@@ -6,8 +6,8 @@ set -eu
 
 build="gcc make pkg-config python3 libutf8proc-dev libicu-dev libsqlite3-dev
 libpq-dev libjansson-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev
-libsodium-dev clang openssl"
-bench="postgresql postgresql-contrib python3-jellyfish wrk hyperfine valgrind"
+libsodium-dev clang openssl postgresql"
+bench="postgresql-contrib python3-jellyfish wrk hyperfine valgrind"
 web="chromium nodejs npm"
 
 want=$build

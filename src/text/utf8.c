@@ -54,3 +54,8 @@ bad:
         *off = i;
     return LIAISON_EUTF8;
 }
+
+int liaison_utf8_check(const char *s, size_t len, size_t *bad_offset)
+{
+    return text_utf8_check(s, len, bad_offset);
+}

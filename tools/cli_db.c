@@ -1,0 +1,288 @@
+/*
+** cli_db.c: `liaison init`, `liaison import` and `liaison stats`.
+**
+** An import is one transaction per file: all of it or none of it.  Bad
+** lines or entries are reported with their line numbers and skipped; the
+** rest of the file is imported.  A crash or Ctrl-C at any point leaves the
+** store as it was before the file.
+*/
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "formats/formats.h"
+#include "store/store.h"
+#include "util/util.h"
+
+/* ---------------------------------------------------------------- init */
+
+static const char init_usage[] =
+    "usage: liaison init [--db PATH] [--agency ID]\n"
+    "\n"
+    "Create a new store (SQLite file, default ./" CLI_DEFAULT_DB ").\n"
+    "  --db PATH      store file to create\n"
+    "  --agency ID    this node's agency id (e.g. MA-DGSN)\n";
+
+int cli_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"agency", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *db = CLI_DEFAULT_DB, *agency = NULL;
+    struct liaison_err err;
+    int c, rc;
+    memset(&err, 0, sizeof(err));
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'a': agency = optarg; break;
+        case 'h': return cli_usage(stdout, init_usage, CLI_OK);
+        default: return cli_usage(stderr, init_usage, CLI_ERROR);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(stderr, init_usage, CLI_ERROR);
+    rc = store_create(db, agency, &err);
+    if (rc)
+        return cli_fail("init", "%s: %s", db,
+                        err.msg[0] ? err.msg : liaison_strerror(rc));
+    fprintf(stderr, "liaison: created %s%s%s\n", db, agency ? " for " : "",
+            agency ? agency : "");
+    return CLI_OK;
+}
+
+/* Open an existing store with a helpful message when there is none. */
+static int open_store(const char *cmd, const char *db, store **s)
+{
+    struct liaison_err err;
+    int rc;
+    memset(&err, 0, sizeof(err));
+    rc = store_open(db, s, &err);
+    if (rc == LIAISON_ENOTFOUND)
+        return cli_fail(cmd, "%s: no store here (create one with 'liaison "
+                        "init --db %s')", db, db);
+    if (rc)
+        return cli_fail(cmd, "%s: %s", db,
+                        err.msg[0] ? err.msg : liaison_strerror(rc));
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- import */
+
+static const char import_usage[] =
+    "usage: liaison import [--db PATH] [--list NAME] [--format F] FILE...\n"
+    "\n"
+    "Import watchlist files into the store, one transaction per file.\n"
+    "  --db PATH      store (default ./" CLI_DEFAULT_DB ")\n"
+    "  --list NAME    put the records in this list (default: the file's own)\n"
+    "  --format F     auto (default), jsonl, ofac-csv (sdn.csv with alt.csv\n"
+    "                 and add.csv beside it), un-xml\n"
+    "Bad lines are reported with their line numbers and skipped; the rest of\n"
+    "the file is imported.  Exit status 2 when any line was bad.\n";
+
+typedef struct import_ctx {
+    store *s;
+    const char *path;
+    long ok, bad;
+    int fatal;
+    struct liaison_err err;
+} import_ctx;
+
+static const char *sharing_name(liaison_sharing s)
+{
+    switch (s) {
+    case LIAISON_SHARE_NONE: return "none";
+    case LIAISON_SHARE_DETAILS: return "details";
+    default: return "hit";
+    }
+}
+
+static int on_record(void *ud, const fmt_record *r)
+{
+    import_ctx *c = ud;
+    store_rec sr;
+    int rc;
+    memset(&sr, 0, sizeof(sr));
+    sr.id = r->rec.id;
+    sr.list = r->rec.list;
+    sr.kind = fmt_record_kind_name(r->rec.kind);
+    sr.owner = r->rec.owner;
+    sr.sharing = sharing_name(r->rec.sharing);
+    sr.n_names = (long)r->rec.n_names;
+    sr.json = r->json;
+    sr.json_len = r->json_len;
+    rc = store_record_put(c->s, &sr, &c->err);
+    if (rc) {
+        c->fatal = 1;
+        return rc;
+    }
+    c->ok++;
+    return LIAISON_OK;
+}
+
+static int on_error(void *ud, const struct liaison_err *e)
+{
+    import_ctx *c = ud;
+    c->bad++;
+    fprintf(stderr, "liaison import: %s: %s\n", c->path, e->msg);
+    return LIAISON_OK;
+}
+
+/* Detect the format of path from its name and first bytes. */
+static fmt_kind detect(const char *path)
+{
+    char head[4096];
+    size_t n = 0;
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (f) {
+        n = fread(head, 1, sizeof(head), f);
+        fclose(f);
+    }
+    return fmt_detect(path, head, n);
+}
+
+static int import_file(store *s, const char *path, fmt_kind kind,
+                       const char *list, long *bad_total)
+{
+    import_ctx c;
+    int rc;
+    memset(&c, 0, sizeof(c));
+    c.s = s;
+    c.path = path;
+    if (kind == FMT_UNKNOWN) {
+        kind = strcmp(path, "-") ? detect(path) : FMT_JSONL;
+        if (kind == FMT_UNKNOWN)
+            return cli_fail("import", "%s: cannot tell the format; give "
+                            "--format jsonl|ofac-csv|un-xml", path);
+    }
+    rc = store_begin(s);
+    if (rc)
+        return cli_fail("import", "%s: cannot start a transaction: %s", path,
+                        store_last_error(s));
+    rc = fmt_read_file(kind, path, list, on_record, on_error, &c, &c.err);
+    if (rc) {
+        store_rollback(s);
+        return cli_fail("import", "%s: %s; nothing imported from this file",
+                        path, c.err.msg[0] ? c.err.msg : liaison_strerror(rc));
+    }
+    rc = store_commit(s);
+    if (rc)
+        return cli_fail("import", "%s: commit failed (%s); nothing imported "
+                        "from this file", path, store_last_error(s));
+    fprintf(stderr, "liaison import: %s: %ld records imported (%s)", path,
+            c.ok, fmt_kind_name(kind));
+    if (c.bad)
+        fprintf(stderr, ", %ld bad entries skipped", c.bad);
+    fputc('\n', stderr);
+    *bad_total += c.bad;
+    return CLI_OK;
+}
+
+int cli_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"list", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *db = CLI_DEFAULT_DB, *list = NULL;
+    fmt_kind kind = FMT_UNKNOWN;
+    store *s = NULL;
+    long bad = 0;
+    int c, rc = CLI_OK, i;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'l': list = optarg; break;
+        case 'f':
+            if (fmt_kind_parse(optarg, &kind))
+                return cli_fail("import", "--format: unknown format '%s' "
+                                "(auto, jsonl, ofac-csv, un-xml)", optarg);
+            break;
+        case 'h': return cli_usage(stdout, import_usage, CLI_OK);
+        default: return cli_usage(stderr, import_usage, CLI_ERROR);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(stderr, import_usage, CLI_ERROR);
+    if (open_store("import", db, &s))
+        return CLI_ERROR;
+    for (i = optind; i < argc && rc == CLI_OK; i++)
+        rc = import_file(s, argv[i], kind, list, &bad);
+    store_close(s);
+    if (rc == CLI_OK && bad)
+        rc = CLI_ERROR;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- stats */
+
+static const char stats_usage[] =
+    "usage: liaison stats [--db PATH] [--json]\n"
+    "\n"
+    "Count records, names and records per list.\n"
+    "  --json   {\"records\":N,\"names\":M,\"lists\":{\"NAME\":N,...}}\n";
+
+int cli_stats(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *db = CLI_DEFAULT_DB;
+    int json = 0, c, rc;
+    store *s = NULL;
+    store_stats st;
+    size_t i;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': return cli_usage(stdout, stats_usage, CLI_OK);
+        default: return cli_usage(stderr, stats_usage, CLI_ERROR);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(stderr, stats_usage, CLI_ERROR);
+    if (open_store("stats", db, &s))
+        return CLI_ERROR;
+    rc = store_get_stats(s, &st);
+    if (rc) {
+        cli_fail("stats", "%s: %s", db, store_last_error(s));
+        store_close(s);
+        return CLI_ERROR;
+    }
+    if (json) {
+        util_buf b;
+        util_buf_init(&b, 0);
+        rc = util_buf_printf(&b, "{\"records\":%ld,\"names\":%ld,\"lists\":{",
+                             st.records, st.names);
+        for (i = 0; i < st.n_lists && !rc; i++) {
+            if (i)
+                rc = util_buf_addc(&b, ',');
+            if (!rc)
+                rc = util_buf_add_json_str(&b, st.lists[i].list,
+                                           strlen(st.lists[i].list));
+            if (!rc)
+                rc = util_buf_printf(&b, ":%ld", st.lists[i].records);
+        }
+        if (!rc)
+            rc = util_buf_adds(&b, "}}\n");
+        if (!rc)
+            fputs(util_buf_str(&b), stdout);
+        util_buf_fini(&b);
+    } else {
+        printf("records  %ld\nnames    %ld\n", st.records, st.names);
+        for (i = 0; i < st.n_lists; i++)
+            printf("list     %-24s %ld\n", st.lists[i].list,
+                   st.lists[i].records);
+    }
+    store_stats_fini(&st);
+    store_close(s);
+    return rc ? CLI_ERROR : CLI_OK;
+}
