@@ -485,6 +485,15 @@ static int walk(struct un *u, const xmlNode *root)
     return rc;
 }
 
+/* libxml2 reports some errors (character encoding conversion) through its
+** generic handler, which prints to stderr; the library never prints, so
+** that handler is silenced while we parse (it is per thread in libxml2). */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 /* The parser's last message, without its final newline. */
 static int xml_error(xmlParserCtxtPtr ctxt, struct liaison_err *err)
 {
@@ -504,7 +513,9 @@ int fmt_unxml_read_mem(const char *data, size_t len, const char *list_name,
                        fmt_record_fn on_record, fmt_error_fn on_error,
                        void *ud, struct liaison_err *err)
 {
+    xmlGenericErrorFunc old_handler;
     xmlParserCtxtPtr ctxt;
+    void *old_ctx;
     xmlDocPtr doc;
     xmlNode *root;
     struct un u;
@@ -514,9 +525,13 @@ int fmt_unxml_read_mem(const char *data, size_t len, const char *list_name,
     xmlInitParser();
     if (!(ctxt = xmlNewParserCtxt()))
         return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
+    old_handler = xmlGenericError;
+    old_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+    xmlSetGenericErrorFunc(old_ctx, old_handler);
     if (!doc || !ctxt->wellFormed) {
         rc = xml_error(ctxt, err);
         goto out;
