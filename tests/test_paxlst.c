@@ -412,6 +412,9 @@ TEST(paxlst_una_bad)
     CHECK(strstr(err.msg, "segment 1 (UNA)") != NULL);
     CHECK_EQ(parse_str("UNA:+", 0, &p, &err), LIAISON_EFORMAT);
     CHECK(strstr(err.msg, "cut short") != NULL);
+    CHECK_EQ(parse_str("UNA:+.\001 'UNB+UNOA:4'", 0, &p, &err),
+             LIAISON_EFORMAT);
+    CHECK(strstr(err.msg, "not printable (0x01)") != NULL);
     CHECK(p == NULL);
 }
 
@@ -759,6 +762,46 @@ TEST(paxlst_character_sets)
     }
 }
 
+static int utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1
+              : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        if (n < 0 || *p < 0x20)
+            return 0;
+        p++;
+        while (n-- > 0)
+            if ((*p++ & 0xc0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
+/* Found by fuzzing: warnings and errors quoted raw 8-bit input. */
+TEST(paxlst_messages_are_utf8)
+{
+    char buf[2048];
+    fmt_paxlst *p = NULL;
+    struct liaison_err err;
+    size_t i;
+    subst(base, "PAXLST:D:05B", "PAXLST:D:05\xbe\xc5\xaa\xae", buf, sizeof(buf));
+    CHECK_EQ(parse_str(buf, 0, &p, NULL), LIAISON_OK);
+    if (p) {
+        CHECK(has_warning(p, "directory D:05"));
+        for (i = 0; i < p->n_warnings; i++)
+            CHECK(utf8_clean(p->warnings[i]));
+        CHECK(utf8_clean(p->version));
+        fmt_paxlst_free(p);
+    }
+    /* A 2-byte character cut in half by the quote length, in an error. */
+    subst(base, "UNH+M1+PAXLST", "UNH+M1+ABCDEFGHIJKLMNOPQRS\xc3\xa9", buf,
+          sizeof(buf));
+    CHECK_EQ(parse_str(buf, 0, &p, &err), LIAISON_EFORMAT);
+    CHECK(strstr(err.msg, "'ABCDEFGHIJKLMNOPQRS?' is not PAXLST") != NULL);
+    CHECK(utf8_clean(err.msg));
+}
+
 TEST(paxlst_dates_and_values)
 {
     static const struct {
@@ -772,6 +815,7 @@ TEST(paxlst_dates_and_values)
         {"DTM+329:850315", "DTM+329:851315", NULL, "is not a date"},
         {"DTM+329:850315", "DTM+329:850230", NULL, "is not a date"},
         {"DTM+329:850315", "DTM+329:000229", "2000-02-29", NULL},
+        {"DTM+329:850315", "DTM+329:198503151200:203", "1985-03-15", NULL},
         {"ATT+2++M", "ATT+2++Q", "1985-03-15", "sex 'Q'"},
         {"NAT+2+MAR", "NAT+2+ZZZ", "1985-03-15", "nationality ZZZ is not"},
         {"NAD+FL+++", "NAD+ZZ+++", "1985-03-15", "'ZZ' taken as a traveller"},

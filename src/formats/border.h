@@ -225,7 +225,7 @@ typedef struct fmt_paxlst_traveller {
     const char *surname;        /* NAD name component 1 */
     const char *given_names;    /* components 2.., joined by spaces */
     const char *full_name;      /* "GIVEN NAMES SURNAME" */
-    const char *dob;            /* DTM 329: YYYY-MM-DD */
+    const char *dob;            /* DTM 329: YYYY-MM-DD (a time is dropped) */
     const char *sex;            /* ATT 2: "M", "F" or "X" */
     const char *nationality;    /* NAT: alpha-3 when known */
     const char *residence;      /* LOC 174 */
@@ -253,7 +253,8 @@ typedef struct fmt_paxlst_part {
 /* A parsed interchange. */
 typedef struct fmt_paxlst {
     char separators[7];         /* component, element, decimal, release,
-                                   repetition, terminator (UNA or default) */
+                                   repetition, terminator, as in the UNA
+                                   (' ': none) or the defaults ":+.?*'" */
     const char *syntax;         /* UNB S001: "UNOA:4" */
     const char *sender;         /* UNB S002 */
     const char *recipient;      /* UNB S003 */

@@ -86,6 +86,49 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem, size_t max)
     return LIAISON_OK;
 }
 
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need, k;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) need = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07;
+    else return 0;
+    if (n - 1 < need)
+        return 0;
+    for (k = 1; k <= need; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return need + 1;
+}
+
+/* Messages quote input: keep them valid UTF-8 without control characters
+** (a byte that is neither becomes '?'; so does a sequence cut by %.Ns). */
+static void msg_repair(char *m)
+{
+    unsigned char *s = (unsigned char *)m;
+    size_t n = strlen(m), i = 0, k;
+    while (i < n) {
+        k = utf8_seq(s + i, n - i);
+        if (!k || s[i] < 0x20 || s[i] == 0x7f) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
 /* ---------------------------------------------------------------- lexer */
 
 struct seps {
@@ -148,6 +191,7 @@ static int lex_err(const struct lexer *lx, const struct seg *s,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    msg_repair(msg);
     if (s->tag[0])
         return util_err(err, code, s->number, (long)s->offset + 1,
                         "segment %ld (%s): %s", s->number, s->tag, msg);
@@ -304,6 +348,7 @@ static void warn(struct parser *ps, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
+    msg_repair(msg);
     copy = util_arena_strdup(&ps->pv->arena, msg);
     if (!copy) {
         ps->oom = 1;
@@ -348,28 +393,10 @@ static int utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned char c = s[i];
-        size_t k, need;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef) need = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07;
-        else return 0;
-        if (n - i - 1 < need)
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
             return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        i += need + 1;
+        i += k;
     }
     return 1;
 }
@@ -499,8 +526,9 @@ static int month_days(int y, int m)
     return d[m - 1];
 }
 
-/* DTM value -> YYYY-MM-DD or YYYY-MM-DDTHH:MM.  Accepts YYMMDD, CCYYMMDD,
-** YYMMDDHHMM and CCYYMMDDHHMM (formats 101, 102, 201, 203) by length.
+/* DTM value -> YYYY-MM-DD, or YYYY-MM-DDTHH:MM for DATE_TIME when the
+** value has a time.  Accepts YYMMDD, CCYYMMDD, YYMMDDHHMM and
+** CCYYMMDDHHMM (formats 101, 102, 201, 203) by length.
 ** Two-digit years: DATE_PAST (birth, issue) never after ref_year;
 ** otherwise 20YY unless more than 50 years ahead.  NULL (with a warning)
 ** when it is no date. */
@@ -536,7 +564,7 @@ static const char *convert_dtm(struct parser *ps, const char *v,
     }
     if (d < 1 || d > month_days(y, mo))
         goto bad;
-    if (hh >= 0)
+    if (hh >= 0 && kind == DATE_TIME)
         snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d", y, mo, d, hh,
                  mi);
     else
@@ -1084,6 +1112,7 @@ static int read_una(struct parser *ps)
     struct lexer *lx = &ps->lx;
     struct seps *sp = &lx->sep;
     const char *b;
+    int i;
     while (lx->pos < lx->len && is_space(lx->buf[lx->pos]))
         lx->pos++;
     if (lx->len - lx->pos < 3 || memcmp(lx->buf + lx->pos, "UNA", 3))
@@ -1094,6 +1123,13 @@ static int read_una(struct parser *ps)
     if (lx->len - lx->pos < 9)
         return fail(ps, LIAISON_EFORMAT, "service string advice cut short");
     b = lx->buf + lx->pos + 3;
+    for (i = 0; i < 6; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if ((c < 0x20 || c > 0x7e) && !(i == 5 && (c == '\r' || c == '\n')))
+            return fail(ps, LIAISON_EFORMAT, "service character %d is not "
+                        "printable (0x%02x)", i + 1, c);
+    }
+    memcpy(ps->p->separators, b, 6);
     sp->comp = b[0];
     sp->elem = b[1];
     sp->dec = b[2];
@@ -1278,8 +1314,8 @@ int fmt_paxlst_parse(const char *buf, size_t len, const fmt_paxlst_opts *opts,
         fmt_paxlst_free(ps.p);
         return rc;
     }
-    memcpy(ps.p->separators, &ps.lx.sep, 6);
-    ps.p->separators[6] = '\0';
+    if (!ps.p->separators[0])
+        memcpy(ps.p->separators, ":+.?*'", 7);
     finish(&ps);
     *out = ps.p;
     return LIAISON_OK;
