@@ -502,6 +502,66 @@ TEST(record_oom)
     CHECK(n > 2);               /* at least one allocation did fail */
 }
 
+/* Every reader under allocation failure: LIAISON_OK or LIAISON_ENOMEM,
+** never a crash, nothing leaked (the harness counts). */
+TEST(readers_oom)
+{
+    static const struct {
+        fmt_kind kind;
+        const char *path;
+    } files[] = {
+        {FMT_JSONL, DATA "records.jsonl"},
+        {FMT_OFAC_CSV, DATA "ofac/sdn.csv"},
+        {FMT_UN_XML, DATA "un_excerpt.xml"},
+    };
+    size_t i;
+    for (i = 0; i < UTIL_ARRAY_LEN(files); i++) {
+        long n;
+        int done = 0;
+        for (n = 1; n < 5000 && !done; n++) {
+            struct sink *s = sink_new();
+            struct liaison_err err;
+            int rc;
+            util_alloc_fail_at(n);
+            rc = fmt_read_file(files[i].kind, files[i].path, NULL, sink_record,
+                               sink_error, s, &err);
+            util_alloc_fail_at(0);
+            if (rc != LIAISON_OK && rc != LIAISON_ENOMEM) {
+                fprintf(stderr, "%s, allocation %ld: rc %d %s\n",
+                        files[i].path, n, rc, err.msg);
+                CHECK(0);
+                done = 1;
+            }
+            /* Success must be complete: nothing dropped silently.  Once
+            ** n passes the number of allocations the loop is over. */
+            if (rc == LIAISON_OK) {
+                CHECK_EQ(s->n, i == 1 ? 12 : 4);
+                CHECK_EQ(s->nerr, i == 0 ? 4 : 0);
+                done = 1;
+            }
+            free(s);
+        }
+        CHECK(done);
+        CHECK(n > 2);
+    }
+}
+
+/* "-" reads standard input. */
+TEST(jsonl_stdin)
+{
+    struct sink *s = sink_new();
+    struct liaison_err err;
+    FILE *f = freopen(DATA "records.jsonl", "rb", stdin);
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_EQ(fmt_read_file(FMT_UNKNOWN, "-", NULL, sink_record,
+                               sink_error, s, &err), LIAISON_OK);
+        CHECK_EQ(s->n, 4);
+        CHECK_EQ(s->nerr, 4);
+    }
+    free(s);
+}
+
 /* ---------------------------------------------------------------- JSONL */
 
 TEST(jsonl_bad_lines_reported)

@@ -93,7 +93,7 @@ void fmt_lines_init_mem(fmt_lines *lr, const char *data, size_t len,
 void fmt_lines_fini(fmt_lines *lr);
 /* Next line without its "\n" / "\r\n": 1 with *s and *len set; 0 at end;
 ** LIAISON_ETOOBIG for a line over the cap (skipped, lineno counts it);
-** LIAISON_EIO on a read error. */
+** LIAISON_EIO on a read error, LIAISON_ENOMEM. */
 int fmt_lines_next(fmt_lines *lr, const char **s, size_t *len);
 
 /* Open a file for reading ("-" is stdin). */

@@ -91,7 +91,7 @@ static int fill(fmt_lines *lr)
 
 int fmt_lines_next(fmt_lines *lr, const char **s, size_t *len)
 {
-    int got = 0, toobig = 0;
+    int got = 0, toobig = 0, rc;
     util_buf_reset(&lr->line);
     *s = NULL;
     *len = 0;
@@ -99,8 +99,7 @@ int fmt_lines_next(fmt_lines *lr, const char **s, size_t *len)
         const char *p, *nl;
         size_t n;
         if (lr->pos >= lr->end) {
-            int rc = fill(lr);
-            if (rc < 0)
+            if ((rc = fill(lr)) < 0)
                 return rc;
             if (rc == 0)
                 break;
@@ -111,8 +110,11 @@ int fmt_lines_next(fmt_lines *lr, const char **s, size_t *len)
         nl = memchr(p, '\n', n);
         if (nl)
             n = (size_t)(nl - p);
-        if (!toobig && util_buf_add(&lr->line, p, n) != LIAISON_OK)
+        if (!toobig && (rc = util_buf_add(&lr->line, p, n)) != LIAISON_OK) {
+            if (rc != LIAISON_ETOOBIG)
+                return rc;      /* out of memory */
             toobig = 1;         /* keep reading to the end of the line */
+        }
         lr->pos += n + (nl ? 1 : 0);
         if (nl)
             break;

@@ -161,12 +161,16 @@ static int document_item(json_t *obj, const char *type, const char *s,
         json_t *v = fmt_json_text(issued + 8, (size_t)(e - issued - 8), &oom);
         if (v)
             rc = fmt_json_set(doc, "issued_text", v);
+        else if (oom)
+            rc = LIAISON_ENOMEM;
     }
     if (!rc && expires) {
         const char *e = expires + 9;
         json_t *v = fmt_json_text(e, (size_t)(end - e), &oom);
         if (v)
             rc = fmt_json_set(doc, "expires_text", v);
+        else if (oom)
+            rc = LIAISON_ENOMEM;
     }
     if (rc || !(arr = array_of(obj, "documents"))) {
         json_decref(doc);

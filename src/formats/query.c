@@ -337,7 +337,9 @@ int fmt_query_read_file(const char *path, int csv, fmt_query_fn on_query,
             continue;
         }
         if (got < 0) {
-            rc = util_err(err, got, lr.lineno, 0, "%s: read error", path);
+            rc = util_err(err, got, lr.lineno, 0, "%s: %s", path,
+                          got == LIAISON_ENOMEM ? "out of memory"
+                                                : "read error");
             break;
         }
         while (i < n && (s[i] == ' ' || s[i] == '\t'))

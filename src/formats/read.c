@@ -39,8 +39,10 @@ static int jsonl_read(fmt_lines *lr, const char *path, const char *list_name,
             continue;
         }
         if (got < 0) {
-            rc = util_err(err, got, lr->lineno, 0, "%s: read error at line "
-                          "%ld", path, lr->lineno);
+            rc = got == LIAISON_ENOMEM
+                     ? util_err(err, got, lr->lineno, 0, "out of memory")
+                     : util_err(err, got, lr->lineno, 0, "%s: read error at "
+                                "line %ld", path, lr->lineno);
             break;
         }
         if (lr->lineno == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))

@@ -43,12 +43,12 @@ static xmlNode *child(const xmlNode *n, const char *name)
     return NULL;
 }
 
-/* The text of n, blanks collapsed; NULL when empty (or *oom). */
+/* The text of n, blanks collapsed; NULL when empty, or when memory ran
+** out, which sets *oom (never clears it: entry_json() checks it once). */
 static json_t *text_of(const xmlNode *n, int *oom)
 {
     xmlChar *s;
     json_t *v;
-    *oom = 0;
     if (!n)
         return NULL;
     s = xmlNodeGetContent(n);
@@ -61,10 +61,9 @@ static json_t *text_of(const xmlNode *n, int *oom)
 
 /* The text of the child called name as a C string in *buf (or NULL). */
 static const char *child_str(const xmlNode *n, const char *name,
-                             char *buf, size_t size)
+                             char *buf, size_t size, int *oom)
 {
-    int oom;
-    json_t *v = text_of(child(n, name), &oom);
+    json_t *v = text_of(child(n, name), oom);
     if (!v)
         return NULL;
     util_strlcpy(buf, json_string_value(v), size);
@@ -74,12 +73,11 @@ static const char *child_str(const xmlNode *n, const char *name,
 
 /* obj[key] = text of the child called name, when it has text. */
 static int copy_child(json_t *obj, const char *key, const xmlNode *n,
-                      const char *name)
+                      const char *name, int *oom)
 {
-    int oom;
-    json_t *v = text_of(child(n, name), &oom);
+    json_t *v = text_of(child(n, name), oom);
     if (!v)
-        return oom ? LIAISON_ENOMEM : LIAISON_OK;
+        return *oom ? LIAISON_ENOMEM : LIAISON_OK;
     return fmt_json_set(obj, key, v);
 }
 
@@ -95,17 +93,16 @@ static json_t *array_of(json_t *obj, const char *key)
 
 /* Append the texts of all <VALUE> children of the child called name. */
 static int values(json_t *obj, const char *key, const xmlNode *n,
-                  const char *name)
+                  const char *name, int *oom)
 {
     const xmlNode *c, *list = child(n, name);
     int rc = LIAISON_OK;
     for (c = list ? list->children : NULL; c && !rc; c = c->next) {
-        int oom;
         json_t *v, *arr;
         if (!is(c, "VALUE"))
             continue;
-        if (!(v = text_of(c, &oom))) {
-            rc = oom ? LIAISON_ENOMEM : LIAISON_OK;
+        if (!(v = text_of(c, oom))) {
+            rc = *oom ? LIAISON_ENOMEM : LIAISON_OK;
             continue;
         }
         if (!(arr = array_of(obj, key))) {
@@ -139,7 +136,8 @@ static int add_name(json_t *names, json_t *full, const char *type)
 }
 
 /* Primary name (FIRST..FOURTH_NAME), original script, aliases. */
-static int names_of(const xmlNode *n, const char *alias_el, json_t *names)
+static int names_of(const xmlNode *n, const char *alias_el, json_t *names,
+                    int *oom)
 {
     static const char *const parts[] = {"FIRST_NAME", "SECOND_NAME",
                                         "THIRD_NAME", "FOURTH_NAME"};
@@ -147,11 +145,11 @@ static int names_of(const xmlNode *n, const char *alias_el, json_t *names)
     const xmlNode *c;
     json_t *v;
     size_t i;
-    int oom, rc = LIAISON_OK;
+    int rc = LIAISON_OK;
     util_buf_init(&b, FMT_JSON_OUT_MAX);
     for (i = 0; i < UTIL_ARRAY_LEN(parts) && !rc; i++) {
-        if (!(v = text_of(child(n, parts[i]), &oom))) {
-            rc = oom ? LIAISON_ENOMEM : LIAISON_OK;
+        if (!(v = text_of(child(n, parts[i]), oom))) {
+            rc = *oom ? LIAISON_ENOMEM : LIAISON_OK;
             continue;
         }
         if (b.len)
@@ -163,14 +161,14 @@ static int names_of(const xmlNode *n, const char *alias_el, json_t *names)
     if (!rc && b.len)
         rc = add_name(names, json_stringn(b.p, b.len), NULL);
     util_buf_fini(&b);
-    if (!rc && (v = text_of(child(n, "NAME_ORIGINAL_SCRIPT"), &oom)))
+    if (!rc && (v = text_of(child(n, "NAME_ORIGINAL_SCRIPT"), oom)))
         rc = add_name(names, v, "original");
     for (c = n->children; c && !rc; c = c->next) {
         char q[32];
         const char *type = "alias";
-        if (!is(c, alias_el) || !(v = text_of(child(c, "ALIAS_NAME"), &oom)))
+        if (!is(c, alias_el) || !(v = text_of(child(c, "ALIAS_NAME"), oom)))
             continue;
-        if (child_str(c, "QUALITY", q, sizeof(q))) {
+        if (child_str(c, "QUALITY", q, sizeof(q), oom)) {
             if (util_streq_nocase(q, "Low"))
                 type = "low";
             else if (util_streq_nocase(q, "f.k.a."))
@@ -182,14 +180,14 @@ static int names_of(const xmlNode *n, const char *alias_el, json_t *names)
 }
 
 /* Append the text of n's NOTE child to the array obj[key]. */
-static int copy_note(json_t *obj, const char *key, const xmlNode *n)
+static int copy_note(json_t *obj, const char *key, const xmlNode *n,
+                     int *oom)
 {
-    int oom;
-    json_t *v = text_of(child(n, "NOTE"), &oom), *arr;
+    json_t *v = text_of(child(n, "NOTE"), oom), *arr;
     size_t i;
     json_t *e;
     if (!v)
-        return oom ? LIAISON_ENOMEM : LIAISON_OK;
+        return *oom ? LIAISON_ENOMEM : LIAISON_OK;
     if (!(arr = array_of(obj, key))) {
         json_decref(v);
         return LIAISON_ENOMEM;
@@ -205,23 +203,23 @@ static int copy_note(json_t *obj, const char *key, const xmlNode *n)
 
 /* One <INDIVIDUAL_DATE_OF_BIRTH> (or an alias's DATE_OF_BIRTH) into
 ** "dob"; what cannot be read goes to "dob_text". */
-static int dob_of(json_t *obj, const xmlNode *d)
+static int dob_of(json_t *obj, const xmlNode *d, int *oom)
 {
     char date[64], from[16], to[16], iso[40];
     const char *s;
     json_t *arr;
     int rc;
     if (is(d, "DATE_OF_BIRTH"))
-        s = child_str(d->parent, "DATE_OF_BIRTH", date, sizeof(date));
-    else if (!(s = child_str(d, "DATE", date, sizeof(date))))
-        s = child_str(d, "YEAR", date, sizeof(date));
+        s = child_str(d->parent, "DATE_OF_BIRTH", date, sizeof(date), oom);
+    else if (!(s = child_str(d, "DATE", date, sizeof(date), oom)))
+        s = child_str(d, "YEAR", date, sizeof(date), oom);
     iso[0] = '\0';
     if (s) {
         /* "1960-01-01T00:00:00" or with a zone: the date part counts. */
         size_t n = strlen(s) > 10 && s[10] == 'T' ? 10 : strlen(s);
         snprintf(iso, sizeof(iso), "%.*s", (int)n, s);
-    } else if (child_str(d, "FROM_YEAR", from, sizeof(from)) &&
-               child_str(d, "TO_YEAR", to, sizeof(to))) {
+    } else if (child_str(d, "FROM_YEAR", from, sizeof(from), oom) &&
+               child_str(d, "TO_YEAR", to, sizeof(to), oom)) {
         if (!strcmp(from, to))
             snprintf(iso, sizeof(iso), "%s", from);
         else
@@ -230,7 +228,7 @@ static int dob_of(json_t *obj, const xmlNode *d)
     }
     if (!s)
         return is(d, "DATE_OF_BIRTH") ? LIAISON_OK
-                                      : copy_note(obj, "dob_text", d);
+                                      : copy_note(obj, "dob_text", d, oom);
     if (fmt_dob_valid(iso) != LIAISON_OK) {
         if (!(arr = array_of(obj, "dob_text")))
             return LIAISON_ENOMEM;
@@ -243,15 +241,14 @@ static int dob_of(json_t *obj, const xmlNode *d)
 }
 
 /* NATIONALITY/VALUE country names to alpha-3; unknown ones kept as text. */
-static int nationalities_of(json_t *obj, const xmlNode *n)
+static int nationalities_of(json_t *obj, const xmlNode *n, int *oom)
 {
     const xmlNode *c, *list = child(n, "NATIONALITY");
     int rc = LIAISON_OK;
     for (c = list ? list->children : NULL; c && !rc; c = c->next) {
-        int oom;
         json_t *v, *arr;
         const char *a3;
-        if (!is(c, "VALUE") || !(v = text_of(c, &oom)))
+        if (!is(c, "VALUE") || !(v = text_of(c, oom)))
             continue;
         a3 = util_country_from_name(json_string_value(v));
         arr = array_of(obj, a3 ? "nationalities" : "nationality_text");
@@ -287,7 +284,7 @@ static const char *doc_type(const char *t)
 
 /* One INDIVIDUAL_DOCUMENT: with a NUMBER into "documents", otherwise (a
 ** note only) into "other_documents". */
-static int document_of(json_t *obj, const xmlNode *d)
+static int document_of(json_t *obj, const xmlNode *d, int *oom)
 {
     static const char *const extra[][2] = {
         {"type_detail", "TYPE_OF_DOCUMENT2"}, {"date_of_issue",
@@ -298,12 +295,12 @@ static int document_of(json_t *obj, const xmlNode *d)
     const char *country;
     char buf[256];
     size_t i;
-    int oom, rc;
+    int rc;
     if (!d->children)
         return LIAISON_OK;
     doc = json_object();
     rc = doc ? LIAISON_OK : LIAISON_ENOMEM;
-    if (!rc && (v = text_of(child(d, "TYPE_OF_DOCUMENT"), &oom))) {
+    if (!rc && (v = text_of(child(d, "TYPE_OF_DOCUMENT"), oom))) {
         const char *t = doc_type(json_string_value(v));
         rc = fmt_json_set(doc, "type", t ? json_string(t) : json_incref(v));
         if (!rc && t)
@@ -311,17 +308,17 @@ static int document_of(json_t *obj, const xmlNode *d)
         json_decref(v);
     }
     if (!rc)
-        rc = copy_child(doc, "number", d, "NUMBER");
-    country = child_str(d, "ISSUING_COUNTRY", buf, sizeof(buf));
+        rc = copy_child(doc, "number", d, "NUMBER", oom);
+    country = child_str(d, "ISSUING_COUNTRY", buf, sizeof(buf), oom);
     if (!country)
-        country = child_str(d, "COUNTRY_OF_ISSUE", buf, sizeof(buf));
+        country = child_str(d, "COUNTRY_OF_ISSUE", buf, sizeof(buf), oom);
     if (!rc && country) {
         const char *a3 = util_country_from_name(country);
         rc = a3 ? fmt_json_set(doc, "country", json_string(a3))
                 : fmt_json_set(doc, "country_text", json_string(country));
     }
     for (i = 0; i < UTIL_ARRAY_LEN(extra) && !rc; i++)
-        rc = copy_child(doc, extra[i][0], d, extra[i][1]);
+        rc = copy_child(doc, extra[i][0], d, extra[i][1], oom);
     if (!rc && json_object_size(doc) == 0) {
         json_decref(doc);
         return LIAISON_OK;
@@ -337,7 +334,8 @@ static int document_of(json_t *obj, const xmlNode *d)
 }
 
 /* INDIVIDUAL_ADDRESS / ENTITY_ADDRESS / INDIVIDUAL_PLACE_OF_BIRTH. */
-static int place_of(json_t *obj, const char *key, const xmlNode *a)
+static int place_of(json_t *obj, const char *key, const xmlNode *a,
+                    int *oom)
 {
     static const char *const parts[][2] = {
         {"street", "STREET"}, {"city", "CITY"},
@@ -348,7 +346,7 @@ static int place_of(json_t *obj, const char *key, const xmlNode *a)
     size_t i;
     int rc = o ? LIAISON_OK : LIAISON_ENOMEM;
     for (i = 0; i < UTIL_ARRAY_LEN(parts) && !rc; i++)
-        rc = copy_child(o, parts[i][0], a, parts[i][1]);
+        rc = copy_child(o, parts[i][0], a, parts[i][1], oom);
     if (!rc && json_object_size(o) == 0) {
         json_decref(o);
         return LIAISON_OK;
@@ -363,17 +361,22 @@ static int place_of(json_t *obj, const char *key, const xmlNode *a)
 /* The native JSON of one INDIVIDUAL or ENTITY; *why says what is wrong
 ** when the entry cannot be a record (no reference number). */
 static int entry_json(const xmlNode *n, int person, json_t **out,
-                      const char **why)
+                      const char **why, int *oom)
 {
     const char *pre = person ? "INDIVIDUAL" : "ENTITY";
     char ref[128], id[160], el[48];
     json_t *obj = json_object(), *names = json_array();
     const xmlNode *c;
-    int oom, rc;
+    int rc;
     *out = NULL;
     *why = NULL;
-    if (!child_str(n, "REFERENCE_NUMBER", ref, sizeof(ref))) {
+    if (!child_str(n, "REFERENCE_NUMBER", ref, sizeof(ref), oom)) {
         *why = "no REFERENCE_NUMBER";
+        if (*oom) {
+            json_decref(obj);
+            json_decref(names);
+            return LIAISON_ENOMEM;
+        }
         json_decref(obj);
         json_decref(names);
         return LIAISON_EINVAL;
@@ -387,9 +390,9 @@ static int entry_json(const xmlNode *n, int person, json_t **out,
         rc = fmt_json_set(obj, "names", json_incref(names));
     snprintf(el, sizeof(el), "%s_ALIAS", pre);
     if (!rc)
-        rc = names_of(n, el, names);
+        rc = names_of(n, el, names, oom);
     if (!rc && person) {
-        json_t *g = text_of(child(n, "GENDER"), &oom);
+        json_t *g = text_of(child(n, "GENDER"), oom);
         const char *s = g ? json_string_value(g) : "";
         if (util_streq_nocase(s, "Male") || util_streq_nocase(s, "Female"))
             rc = fmt_json_set(obj, "gender", json_string(s[0] == 'M' ||
@@ -398,36 +401,39 @@ static int entry_json(const xmlNode *n, int person, json_t **out,
         json_decref(g);
     }
     if (!rc)
-        rc = nationalities_of(obj, n);
+        rc = nationalities_of(obj, n, oom);
     for (c = n->children; c && !rc; c = c->next) {
         if (is(c, "INDIVIDUAL_DATE_OF_BIRTH"))
-            rc = dob_of(obj, c);
+            rc = dob_of(obj, c, oom);
         else if (is(c, "INDIVIDUAL_ALIAS") && child(c, "DATE_OF_BIRTH"))
-            rc = dob_of(obj, child(c, "DATE_OF_BIRTH"));
+            rc = dob_of(obj, child(c, "DATE_OF_BIRTH"), oom);
         else if (is(c, "INDIVIDUAL_DOCUMENT"))
-            rc = document_of(obj, c);
+            rc = document_of(obj, c, oom);
         else if (is(c, "INDIVIDUAL_ADDRESS") || is(c, "ENTITY_ADDRESS"))
-            rc = place_of(obj, "addresses", c);
+            rc = place_of(obj, "addresses", c, oom);
         else if (is(c, "INDIVIDUAL_PLACE_OF_BIRTH"))
-            rc = place_of(obj, "places_of_birth", c);
+            rc = place_of(obj, "places_of_birth", c, oom);
     }
     if (!rc)
         rc = fmt_json_set(obj, "category", json_string("sanctions"));
     if (!rc)
-        rc = copy_child(obj, "un_list_type", n, "UN_LIST_TYPE");
+        rc = copy_child(obj, "un_list_type", n, "UN_LIST_TYPE", oom);
     if (!rc)
-        rc = copy_child(obj, "un_dataid", n, "DATAID");
+        rc = copy_child(obj, "un_dataid", n, "DATAID", oom);
     if (!rc)
-        rc = copy_child(obj, "listed_on", n, "LISTED_ON");
+        rc = copy_child(obj, "listed_on", n, "LISTED_ON", oom);
     if (!rc)
-        rc = copy_child(obj, "comments", n, "COMMENTS1");
+        rc = copy_child(obj, "comments", n, "COMMENTS1", oom);
     if (!rc)
-        rc = values(obj, "title", n, "TITLE");
+        rc = values(obj, "title", n, "TITLE", oom);
     if (!rc)
-        rc = values(obj, "designation", n, "DESIGNATION");
+        rc = values(obj, "designation", n, "DESIGNATION", oom);
     if (!rc)
-        rc = values(obj, "last_updated", n, "LAST_DAY_UPDATED");
+        rc = values(obj, "last_updated", n, "LAST_DAY_UPDATED", oom);
     json_decref(names);
+    /* A text lost for lack of memory must not go unnoticed. */
+    if (!rc && *oom)
+        rc = LIAISON_ENOMEM;
     if (rc) {
         json_decref(obj);
         return rc;
@@ -452,7 +458,7 @@ static int entry(struct un *u, const xmlNode *n, int person)
     long line = xmlGetLineNo(n);
     struct liaison_err err;
     json_t *obj;
-    int rc = entry_json(n, person, &obj, &why);
+    int oom = 0, rc = entry_json(n, person, &obj, &why, &oom);
     if (rc == LIAISON_EINVAL)
         return fmt_report(u->on_error, u->ud, LIAISON_EFORMAT, line,
                           "line %ld: %s: %s", line, pre, why);
