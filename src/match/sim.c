@@ -190,19 +190,23 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     }
     if (a->phon_len == b->phon_len && a->phon_len > 0 &&
         !memcmp(a->phon, b->phon, a->phon_len)) {
-        /* Short parts share phonetic forms by chance (qing, kyong). */
+        /* Short parts share phonetic forms by chance (chad, saiid; qing,
+        ** kyong): the shorter the skeleton, the less it says. */
+        s = spelling_sim(a->form, a->form_len, b->form, b->form_len);
+        p = a->skel_len >= 3 && a->form_len >= 5 && b->form_len >= 5 ? 0.93
+            : a->skel_len >= 2 ? 0.82 : 0.76;
         if (how)
-            *how = MATCH_PHONETIC;
-        if (a->skel_len >= 3 && a->form_len >= 5 && b->form_len >= 5)
-            return 0.93;
-        return a->skel_len >= 2 ? 0.88 : 0.82;
+            *how = s > p ? MATCH_FUZZY : MATCH_PHONETIC;
+        return s > p ? s : p;
     }
     s = spelling_sim(a->form, a->form_len, b->form, b->form_len);
     h = MATCH_FUZZY;
-    p = 0.97 * spelling_sim(a->phon, a->phon_len, b->phon, b->phon_len);
-    if (p > s) {
-        s = p;
-        h = MATCH_PHONETIC;
+    if (a->phon_len >= 5 && b->phon_len >= 5) {
+        p = 0.97 * spelling_sim(a->phon, a->phon_len, b->phon, b->phon_len);
+        if (p > s) {
+            s = p;
+            h = MATCH_PHONETIC;
+        }
     }
     if (s < MATCH_TOK_MIN)
         s = 0.0, h = MATCH_NONE;

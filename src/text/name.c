@@ -18,10 +18,14 @@
 **    written, then transliterated with our ICU rules.  Parts in other
 **    non-Latin scripts go through ICU Any-Latin and are folded again.
 ** 4. Roles come from the particle table: articles are dropped before a
-**    part; abd-compounds and -din/-allah compounds are joined into one
-**    part including their article, as the equivalence table writes them;
-**    kinship particles and kunyas stay as low-weight parts and also get a
-**    joined alternative with the next part (Ben Haddou ~ Benhaddou).
+**    part.  Abd-compounds and -din/-allah compounds keep their parts (as
+**    low-weight particles) and add the joined part, article included, as
+**    the equivalence table writes it (abd al-latif -> abdallatif), as an
+**    alternative covering both positions: "Abdul Majeed" is one given name
+**    but "Majeed Abdul Chaudhry" is not Abdulchaudhry, and the alignment
+**    picks whichever reading matches.  Kinship particles and kunyas work
+**    the same way (Ben Haddou ~ Benhaddou), and a Latin part with its
+**    article joined (Elsayed) also stands without it.
 ** 5. Nothing here allocates: the result is a fixed-size text_name, and
 **    scratch space lives in the per-thread text_ctx.
 */
@@ -36,8 +40,9 @@ typedef struct rawtok {
     char script;                /* 'L' Latin a-z, 'A' Arabic, 'O' other */
     uint8_t hyphen_after;       /* written with a hyphen after it */
     uint8_t group;              /* 0 before the family/given boundary, 1 after */
-    uint8_t dropped;            /* consumed by a join or an article */
+    uint8_t dropped;            /* an article before a part */
     uint16_t off, len;          /* bytes in the scratch buffer */
+    uint16_t orig_off, orig_len; /* before the joined Arabic article was cut */
 } rawtok;
 
 #define MAX_RAW 48
@@ -49,6 +54,10 @@ typedef struct parse_state {
     int nraw;
     size_t sused;               /* scratch bytes used */
     int has_boundary;
+    struct {
+        int8_t a, b;            /* raw parts a..b form a compound */
+    } comps[MAX_RAW];
+    int ncomps;
 } parse_state;
 
 /* Letters without a decomposition that still have an obvious base. */
@@ -279,6 +288,8 @@ static int raw_role(const parse_state *ps, const rawtok *r)
     /* Arabic particles, written as normalised above. */
     if (raw_eq(ps, r, "عبد"))
         return TEXT_ROLE_ABD;
+    if (raw_eq(ps, r, "ال"))
+        return TEXT_ROLE_ARTICLE;       /* also آل, "family of" */
     if (raw_eq(ps, r, "الله") || raw_eq(ps, r, "الدين"))
         return TEXT_ROLE_SUFFIX;
     if (raw_eq(ps, r, "بن") || raw_eq(ps, r, "ابن") || raw_eq(ps, r, "بنت") ||
@@ -289,29 +300,6 @@ static int raw_role(const parse_state *ps, const rawtok *r)
     return TEXT_ROLE_NONE;
 }
 
-/* Join raw parts a..b (inclusive, same script, not dropped) into a new
-** raw part at a; the others are marked dropped. */
-static void join_parts(parse_state *ps, int a, int b)
-{
-    size_t start = ps->sused, total = 0;
-    int i;
-    for (i = a; i <= b; i++)
-        if (!ps->raw[i].dropped || i == a)
-            total += ps->raw[i].len;
-    if (!scratch_room(ps, total) || total >= 65535)
-        return;
-    for (i = a; i <= b; i++) {
-        rawtok *r = &ps->raw[i];
-        memcpy(ps->c->scratch + ps->sused, ps->c->scratch + r->off, r->len);
-        ps->sused += r->len;
-        if (i > a)
-            r->dropped = 1;
-    }
-    ps->raw[a].off = (uint16_t)start;
-    ps->raw[a].len = (uint16_t)total;
-    ps->raw[a].hyphen_after = ps->raw[b].hyphen_after;
-}
-
 /* Standalone (unhyphenated) articles that are dropped before a part. */
 static int standalone_article(const parse_state *ps, const rawtok *r)
 {
@@ -319,19 +307,26 @@ static int standalone_article(const parse_state *ps, const rawtok *r)
            raw_eq(ps, r, "ul") || raw_eq(ps, r, "il");
 }
 
-/* Pass 3: roles.  Joins compounds and drops articles; returns per part
-** its role in roles[]. */
+static void add_comp(parse_state *ps, int a, int b)
+{
+    if (ps->ncomps < MAX_RAW) {
+        ps->comps[ps->ncomps].a = (int8_t)a;
+        ps->comps[ps->ncomps].b = (int8_t)b;
+        ps->ncomps++;
+    }
+}
+
+/* Pass 3: roles.  Finds compounds (abd + [article] + name, name +
+** [article] + din/allah), drops articles before parts, strips the joined
+** Arabic article; roles[] gets each raw part's role. */
 static void apply_roles(parse_state *ps, int *roles)
 {
-    int i, n = ps->nraw;
+    int i, x, n = ps->nraw;
     for (i = 0; i < n; i++)
         roles[i] = raw_role(ps, &ps->raw[i]);
     for (i = 0; i < n; i++) {
         rawtok *r = &ps->raw[i];
         int j = i + 1, k;
-        if (r->dropped)
-            continue;
-        /* abd [article] name */
         if (roles[i] == TEXT_ROLE_ABD && j < n &&
             ps->raw[j].script == r->script &&
             (roles[j] == TEXT_ROLE_NONE || roles[j] == TEXT_ROLE_ARTICLE ||
@@ -340,32 +335,32 @@ static void apply_roles(parse_state *ps, int *roles)
             if (roles[k] == TEXT_ROLE_ARTICLE && k + 1 < n &&
                 ps->raw[k + 1].script == r->script)
                 k++;
-            join_parts(ps, i, k);
-            roles[i] = TEXT_ROLE_NONE;
-            continue;
-        }
-        /* name [article] suffix */
-        if (roles[i] == TEXT_ROLE_NONE && j < n &&
-            ps->raw[j].script == r->script) {
+            add_comp(ps, i, k);
+        } else if (roles[i] == TEXT_ROLE_NONE && j < n &&
+                   ps->raw[j].script == r->script) {
             k = j;
             if (roles[k] == TEXT_ROLE_ARTICLE && k + 1 < n &&
                 roles[k + 1] == TEXT_ROLE_SUFFIX)
                 k++;
             if (roles[k] == TEXT_ROLE_SUFFIX &&
-                ps->raw[k].script == r->script) {
-                join_parts(ps, i, k);
-                continue;
-            }
+                ps->raw[k].script == r->script)
+                add_comp(ps, i, k);
         }
-        /* article before a part: dropped */
         if (roles[i] == TEXT_ROLE_ARTICLE && j < n &&
-            (r->hyphen_after || standalone_article(ps, r))) {
+            (r->hyphen_after || r->script == 'A' ||
+             standalone_article(ps, r)))
             r->dropped = 1;
-            continue;
-        }
-        /* Arabic article written joined: ال + at least three letters,
-        ** unless the whole part is a known name (الياس, Ilyas). */
-        if (r->script == 'A' && r->len >= 4 + 6 &&
+    }
+    /* Inside a compound an article never stands alone (abd ar rahman). */
+    for (i = 0; i < ps->ncomps; i++)
+        for (x = ps->comps[i].a + 1; x <= ps->comps[i].b; x++)
+            if (roles[x] == TEXT_ROLE_ARTICLE)
+                ps->raw[x].dropped = 1;
+    /* Arabic article written joined: ال + at least three letters, unless
+    ** the whole part is a known name (الياس, Ilyas). */
+    for (i = 0; i < n; i++) {
+        rawtok *r = &ps->raw[i];
+        if (!r->dropped && r->script == 'A' && r->len >= 4 + 6 &&
             !memcmp(ps->c->scratch + r->off, "ال", 4) &&
             text_equiv_class(ps->c->t, ps->c->scratch + r->off, r->len) < 0) {
             r->off = (uint16_t)(r->off + 4);
@@ -465,11 +460,126 @@ static size_t raw_latin(parse_state *ps, const rawtok *r, char *out,
     return o;
 }
 
+/* Add an alternative part (a compound or a variant) covering positions
+** first..last, from raw text of one script. */
+static void add_alt(parse_state *ps, const char *text, size_t len,
+                    char script, int first, int last, uint8_t flags)
+{
+    text_name *out = ps->out;
+    rawtok tmp;
+    char form[256];
+    size_t fl;
+    text_tok *t;
+    if (out->ntoks >= TEXT_MAX_TOKENS || first < 0 || last < first ||
+        !scratch_room(ps, len) || len >= 65535)
+        return;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.script = script;
+    tmp.off = (uint16_t)ps->sused;
+    tmp.len = (uint16_t)len;
+    memcpy(ps->c->scratch + ps->sused, text, len);
+    ps->sused += len;
+    fl = raw_latin(ps, &tmp, form, sizeof(form));
+    if (fl == 0)
+        return;
+    t = &out->toks[out->ntoks++];
+    make_tok(ps, t, form, fl, script == 'A' ? text : NULL,
+             script == 'A' ? len : 0, script == 'A');
+    t->first = (uint8_t)first;
+    t->last = (uint8_t)last;
+    t->flags |= TEXT_TOK_COMPOUND | flags;
+}
+
+/* Compound alternatives: the raw text of parts a..b joined, articles
+** included (abd al-latif -> abdallatif), as the equivalence table writes
+** them; covers the positions of the parts kept. */
+static void add_compounds(parse_state *ps, const int *posof)
+{
+    int c, x;
+    for (c = 0; c < ps->ncomps; c++) {
+        char buf[512];
+        size_t bl = 0;
+        int a = ps->comps[c].a, b = ps->comps[c].b, first = -1, last = -1;
+        uint8_t fam = 0;
+        for (x = a; x <= b; x++) {
+            const rawtok *r = &ps->raw[x];
+            if (bl + r->orig_len >= sizeof(buf))
+                break;
+            memcpy(buf + bl, ps->c->scratch + r->orig_off, r->orig_len);
+            bl += r->orig_len;
+            if (posof[x] >= 0) {
+                if (first < 0)
+                    first = posof[x];
+                last = posof[x];
+                fam = ps->out->toks[posof[x]].flags &
+                      (TEXT_TOK_FAMILY | TEXT_TOK_GIVEN);
+            }
+        }
+        if (x > b)
+            add_alt(ps, buf, bl, ps->raw[a].script, first, last, fam);
+    }
+}
+
+/* Joined alternatives: kinship particle or kunya + next part
+** (Ben Haddou ~ Benhaddou, Abu Bakr ~ Abubakr). */
+static void add_particle_joins(parse_state *ps, const int *roles,
+                               const int *posof)
+{
+    text_name *out = ps->out;
+    int i, j;
+    for (i = 0; i < ps->nraw; i++) {
+        char buf[512];
+        const rawtok *ra, *rb;
+        const text_tok *tb;
+        if (posof[i] < 0 || !(roles[i] == TEXT_ROLE_KIN ||
+                              roles[i] == TEXT_ROLE_KUNYA))
+            continue;
+        for (j = i + 1; j < ps->nraw && posof[j] < 0; j++)
+            ;
+        if (j >= ps->nraw)
+            continue;
+        ra = &ps->raw[i];
+        rb = &ps->raw[j];
+        tb = &out->toks[posof[j]];
+        if (ra->script != rb->script ||
+            (tb->flags & (TEXT_TOK_PARTICLE | TEXT_TOK_TITLE)) ||
+            (size_t)ra->len + rb->len >= sizeof(buf))
+            continue;
+        memcpy(buf, ps->c->scratch + ra->off, ra->len);
+        memcpy(buf + ra->len, ps->c->scratch + rb->off, rb->len);
+        add_alt(ps, buf, (size_t)ra->len + rb->len, ra->script, posof[i],
+                posof[j], tb->flags & (TEXT_TOK_FAMILY | TEXT_TOK_GIVEN));
+    }
+}
+
+/* A Latin part written with its article joined (Elsayed, Alkawari): also
+** the part without it. */
+static void add_article_variants(parse_state *ps, int nbase)
+{
+    text_name *out = ps->out;
+    int i;
+    for (i = 0; i < nbase; i++) {
+        const text_tok *t = &out->toks[i];
+        const char *f = text_tok_form(out, t);
+        char c2;
+        if ((t->flags & TEXT_TOK_ABJAD) || t->form_len < 6)
+            continue;
+        if (!((f[0] == 'a' && f[1] == 'l') || (f[0] == 'e' && f[1] == 'l')))
+            continue;
+        c2 = f[2];
+        if (c2 == 'a' || c2 == 'e' || c2 == 'i' || c2 == 'o' || c2 == 'u' ||
+            c2 == 'y' || c2 == 'l')
+            continue;
+        add_alt(ps, f + 2, (size_t)t->form_len - 2, 'L', t->first, t->last,
+                t->flags & (TEXT_TOK_FAMILY | TEXT_TOK_GIVEN));
+    }
+}
+
 int text_name_parse(text_ctx *c, const char *s, size_t len, text_name *out)
 {
     parse_state ps;
-    int roles[MAX_RAW], i, rc, pos = 0;
-    int posof[MAX_RAW];
+    int roles[MAX_RAW], i, rc, pos = 0, nbase;
+    int posof[MAX_RAW], incomp[MAX_RAW];
     char form[256];
 
     out->ntoks = 0;
@@ -487,20 +597,31 @@ int text_name_parse(text_ctx *c, const char *s, size_t len, text_name *out)
     ps.c = c;
     ps.out = out;
     ps.nraw = 0;
+    ps.ncomps = 0;
     ps.sused = 0;
     ps.has_boundary = 0;
     rc = split_parts(&ps, s, len);
     if (rc)
         return rc;
     latinise_others(&ps);
+    for (i = 0; i < ps.nraw; i++) {
+        ps.raw[i].orig_off = ps.raw[i].off;
+        ps.raw[i].orig_len = ps.raw[i].len;
+    }
     apply_roles(&ps, roles);
+    memset(incomp, 0, sizeof(incomp));
+    for (i = 0; i < ps.ncomps; i++) {
+        int x;
+        for (x = ps.comps[i].a; x <= ps.comps[i].b; x++)
+            incomp[x] = 1;
+    }
 
-    for (i = 0; i < ps.nraw && out->ntoks < TEXT_MAX_TOKENS; i++) {
+    for (i = 0; i < ps.nraw; i++) {
         rawtok *r = &ps.raw[i];
         text_tok *t;
         size_t fl;
         posof[i] = -1;
-        if (r->dropped)
+        if (r->dropped || out->ntoks >= TEXT_MAX_TOKENS / 2)
             continue;
         fl = raw_latin(&ps, r, form, sizeof(form));
         if (fl == 0)
@@ -510,7 +631,9 @@ int text_name_parse(text_ctx *c, const char *s, size_t len, text_name *out)
                  r->script == 'A' ? r->len : 0, r->script == 'A');
         t->first = t->last = (uint8_t)pos;
         posof[i] = pos++;
-        if (roles[i] == TEXT_ROLE_KIN || roles[i] == TEXT_ROLE_KUNYA)
+        if (roles[i] == TEXT_ROLE_KIN || roles[i] == TEXT_ROLE_KUNYA ||
+            (incomp[i] && (roles[i] == TEXT_ROLE_ABD ||
+                           roles[i] == TEXT_ROLE_SUFFIX)))
             t->flags |= TEXT_TOK_PARTICLE;
         else if (roles[i] == TEXT_ROLE_TITLE)
             t->flags |= TEXT_TOK_TITLE;
@@ -518,45 +641,10 @@ int text_name_parse(text_ctx *c, const char *s, size_t len, text_name *out)
             t->flags |= r->group == 0 ? TEXT_TOK_FAMILY : TEXT_TOK_GIVEN;
     }
     out->npos = pos;
-
-    /* Joined alternatives: particle + next part (Ben Haddou ~ Benhaddou). */
-    for (i = 0; i < ps.nraw; i++) {
-        int j;
-        char joined[256], rawj[256];
-        size_t fl1, fl2, rl = 0;
-        const text_tok *a, *b;
-        text_tok *t;
-        if (posof[i] < 0 || !(roles[i] == TEXT_ROLE_KIN ||
-                              roles[i] == TEXT_ROLE_KUNYA))
-            continue;
-        for (j = i + 1; j < ps.nraw && posof[j] < 0; j++)
-            ;
-        if (j >= ps.nraw || out->ntoks >= TEXT_MAX_TOKENS)
-            continue;
-        a = &out->toks[posof[i]];
-        b = &out->toks[posof[j]];
-        if (b->flags & (TEXT_TOK_PARTICLE | TEXT_TOK_TITLE))
-            continue;
-        fl1 = a->form_len;
-        fl2 = b->form_len;
-        if (fl1 + fl2 >= sizeof(joined))
-            continue;
-        memcpy(joined, text_tok_form(out, a), fl1);
-        memcpy(joined + fl1, text_tok_form(out, b), fl2);
-        if (ps.raw[i].script == 'A' && ps.raw[j].script == 'A' &&
-            (size_t)a->raw_len + b->raw_len < sizeof(rawj)) {
-            memcpy(rawj, text_tok_raw(out, a), a->raw_len);
-            memcpy(rawj + a->raw_len, text_tok_raw(out, b), b->raw_len);
-            rl = (size_t)a->raw_len + b->raw_len;
-        }
-        t = &out->toks[out->ntoks++];
-        make_tok(&ps, t, joined, fl1 + fl2, rl ? rawj : NULL, rl,
-                 (a->flags & TEXT_TOK_ABJAD) || (b->flags & TEXT_TOK_ABJAD));
-        t->first = a->first;
-        t->last = b->last;
-        t->flags |= TEXT_TOK_COMPOUND |
-                    (b->flags & (TEXT_TOK_FAMILY | TEXT_TOK_GIVEN));
-    }
+    nbase = out->ntoks;
+    add_compounds(&ps, posof);
+    add_particle_joins(&ps, roles, posof);
+    add_article_variants(&ps, nbase);
     return LIAISON_OK;
 }
 
