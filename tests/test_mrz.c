@@ -464,6 +464,18 @@ TEST(mrz_json_corrected_has_raw_and_checks_as_read)
     util_buf_fini(&b);
 }
 
+TEST(mrz_json_out_of_memory)
+{
+    fmt_mrz m;
+    util_buf b;
+    CHECK_EQ(parse(layouts[0].mrz, &m), LIAISON_OK);
+    util_buf_init(&b, 0);
+    util_alloc_fail_at(1);
+    CHECK_EQ(fmt_mrz_to_json(&m, &b), LIAISON_ENOMEM);
+    util_alloc_fail_at(0);
+    util_buf_fini(&b);
+}
+
 TEST(mrz_name_and_query)
 {
     fmt_mrz m;

@@ -802,6 +802,41 @@ TEST(paxlst_messages_are_utf8)
     CHECK(utf8_clean(err.msg));
 }
 
+TEST(paxlst_unknown_sex_and_issue_date)
+{
+    char a[2048], b[2048];
+    fmt_paxlst *p = NULL;
+    subst(base, "ATT+2++M", "ATT+2++U", a, sizeof(a));
+    subst(a, "DTM+36:300101'", "DTM+36:300101'DTM+182:200102'", b, sizeof(b));
+    subst(b, "UNT+24+M1", "UNT+25+M1", a, sizeof(a));
+    CHECK_EQ(parse_str(a, 0, &p, NULL), LIAISON_OK);
+    if (p) {
+        liaison_query q;
+        CHECK_STR(p->travellers[0].sex, "X");
+        CHECK_STR(p->travellers[0].documents[0].issue_date, "2020-01-02");
+        fmt_paxlst_query(&p->travellers[0], &q);
+        CHECK(q.gender == NULL);
+        fmt_paxlst_free(p);
+    }
+}
+
+TEST(paxlst_long_names_kept_whole)
+{
+    char name[1501], big[3100], buf[8192];
+    fmt_paxlst *p = NULL;
+    memset(name, 'A', 1500);
+    name[1500] = '\0';
+    snprintf(big, sizeof(big), "%s:%s\xc3\xa9", name, name);
+    subst(base, "EL AMRANI:YOUSSEF:ALI", big, buf, sizeof(buf));
+    CHECK_EQ(parse_str(buf, 0, &p, NULL), LIAISON_OK);
+    if (p) {
+        CHECK_EQ(strlen(p->travellers[0].surname), 1500);
+        CHECK_EQ(strlen(p->travellers[0].given_names), 1502);
+        CHECK_EQ(strlen(p->travellers[0].full_name), 3003);
+        fmt_paxlst_free(p);
+    }
+}
+
 TEST(paxlst_dates_and_values)
 {
     static const struct {

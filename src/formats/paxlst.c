@@ -463,11 +463,21 @@ static const char *keep(struct parser *ps, const char *s)
     return d;
 }
 
-/* Components from..end of element e joined by single spaces. */
+/* Components from..end of element e, trimmed, joined by single spaces;
+** NULL when all are empty. */
 static const char *keep_joined(struct parser *ps, size_t e, size_t from)
 {
-    char buf[1024];
-    size_t c, n = 0, k = n_comps_of(&ps->seg, e);
+    size_t c, n = 0, total = 0, k = n_comps_of(&ps->seg, e);
+    char *buf;
+    for (c = from; c < k; c++)
+        total += strlen(sv(&ps->seg, e, c)) + 1;
+    if (!total)
+        return NULL;
+    buf = util_arena_alloc(&ps->pv->arena, total + 1);
+    if (!buf) {
+        ps->oom = 1;
+        return NULL;
+    }
     for (c = from; c < k; c++) {
         const char *v = sv(&ps->seg, e, c);
         size_t l;
@@ -476,7 +486,7 @@ static const char *keep_joined(struct parser *ps, size_t e, size_t from)
         l = strlen(v);
         while (l > 0 && v[l - 1] == ' ')
             l--;
-        if (!l || n + l + 2 > sizeof(buf))
+        if (!l)
             continue;
         if (n)
             buf[n++] = ' ';
@@ -587,16 +597,25 @@ static fmt_paxlst_doc *cur_doc(struct parser *ps)
     return ps->cur_doc >= 0 ? &ps->pv->docs[ps->cur_doc] : NULL;
 }
 
-/* Close the current traveller: its screening name. */
+/* Close the current traveller: its screening name (both parts are
+** already UTF-8 in the arena). */
 static void trav_end(struct parser *ps)
 {
     fmt_paxlst_traveller *t = cur_trav(ps);
-    char buf[1024];
-    if (t && !t->full_name) {
-        snprintf(buf, sizeof(buf), "%s%s%s", t->given_names ? t->given_names : "",
-                 t->given_names && t->surname ? " " : "",
-                 t->surname ? t->surname : "");
-        t->full_name = keep(ps, buf);
+    if (t && !t->full_name && (t->surname || t->given_names)) {
+        size_t g = t->given_names ? strlen(t->given_names) : 0;
+        size_t s = t->surname ? strlen(t->surname) : 0;
+        char *f = util_arena_alloc(&ps->pv->arena, g + s + 2);
+        if (!f) {
+            ps->oom = 1;
+        } else {
+            memcpy(f, t->given_names ? t->given_names : "", g);
+            if (g && s)
+                f[g++] = ' ';
+            memcpy(f + g, t->surname ? t->surname : "", s);
+            f[g + s] = '\0';
+            t->full_name = f;
+        }
     }
     ps->cur_trav = -1;
     ps->cur_doc = -1;
@@ -1074,8 +1093,6 @@ static int on_segment(struct parser *ps)
 {
     const char *tag = ps->seg.tag;
     size_t i;
-    if (ps->done)
-        return fail(ps, LIAISON_EFORMAT, "segment after UNZ");
     if (!strcmp(tag, "UNA"))
         return fail(ps, LIAISON_EFORMAT, "UNA must come first");
     if (!strcmp(tag, "UNB"))
