@@ -37,6 +37,7 @@
 #define MAX_EXP 8192            /* kept expansions per query */
 #define MAX_EXAMINE 6000        /* vocabulary entries compared per part */
 #define MAX_HITS_CAP 1000
+#define MAX_ALTS 8              /* alternatives in one name field */
 
 typedef struct exp_ent {
     uint32_t tok;
@@ -57,6 +58,7 @@ typedef struct rec_score {
     float score;
     float name_score;
     int8_t dob_rel, nat, gender;
+    int8_t alt;                 /* query name alternative of the best name */
     int32_t doc;                /* matching document, or -1 */
 } rec_score;
 
@@ -70,6 +72,9 @@ struct liaison_searcher {
     int has_dob;
     const char *qnat;           /* alpha-3 or NULL */
     const char *qgender;
+    const char *qname;          /* the query's name field, as given */
+    size_t alt_off[MAX_ALTS], alt_len[MAX_ALTS];
+    int nalts, cur_alt;         /* alternatives; the one prepared now */
 
     exp_ent exp[MAX_EXP];
     uint32_t exp_start[TEXT_MAX_TOKENS + 1];
@@ -448,6 +453,7 @@ static int score_name(liaison_searcher *s, uint32_t n)
         rs->score = (float)sc;
         rs->name_score = (float)ns.score;
         rs->name = n;
+        rs->alt = (int8_t)s->cur_alt;
     }
     return LIAISON_OK;
 }
@@ -488,24 +494,44 @@ static void query_side(liaison_searcher *s)
     }
 }
 
-static int screen_name(liaison_searcher *s, size_t limit)
+/* Parse one query name and expand its parts against the vocabulary;
+** fills q, qt, exp and qside, and cost[] per part (postings to walk). */
+static int prepare_name(liaison_searcher *s, const char *name, size_t len,
+                        uint64_t *cost)
 {
     const liaison_engine *e = s->e;
-    size_t expensive = e->n_names / 50 > 2048 ? e->n_names / 50 : 2048;
-    uint64_t cost[TEXT_MAX_TOKENS];
-    int i, nq = s->q.ntoks, have_cheap = 0, rc;
-    size_t k, c;
-
+    int i, rc;
+    rc = text_name_parse(s->tctx, name, len, &s->q);
+    if (rc)
+        return rc;
+    /* The memo is keyed by query part: a new name invalidates it. */
+    if (++s->memo_gen == 0) {
+        memset(s->memo, 0, MEMO_SIZE * sizeof(memo_ent));
+        s->memo_gen = 1;
+    }
     s->exp_start[0] = 0;
-    for (i = 0; i < nq; i++) {
+    for (i = 0; i < s->q.ntoks; i++) {
         uint32_t x;
         match_tok_from_text(&s->q, i, &s->qt[i]);
         expand_part(s, i);
+        if (!cost)
+            continue;
         cost[i] = 0;
         for (x = s->exp_start[i]; x < s->exp_start[i + 1]; x++)
             cost[i] += IDX_AT(e->vocab, idx_vtok, s->exp[x].tok).df;
     }
     query_side(s);
+    return LIAISON_OK;
+}
+
+/* Candidates for the prepared name, then full scores for the best. */
+static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
+{
+    const liaison_engine *e = s->e;
+    size_t expensive = e->n_names / 50 > 2048 ? e->n_names / 50 : 2048;
+    int i, nq = s->q.ntoks, have_cheap = 0, rc;
+    size_t k, c;
+
     for (i = 0; i < nq; i++) {
         const text_tok *t = &s->q.toks[i];
         if (!(t->flags & TEXT_TOK_TITLE) && cost[i] > 0 && cost[i] <= expensive &&
@@ -531,6 +557,45 @@ static int screen_name(liaison_searcher *s, size_t limit)
             return rc;
     }
     return (int)k;
+}
+
+/* A name field may hold alternatives, as lists write them: "A; B" and
+** "A (B; C)".  Split them (at most MAX_ALTS); a name without ';' or '('
+** is one alternative. */
+static int split_alts(const char *name, size_t len, size_t *off, size_t *alen)
+{
+    size_t i, start = 0;
+    int n = 0, depth = 0;
+    if (!memchr(name, ';', len) && !memchr(name, '(', len)) {
+        off[0] = 0;
+        alen[0] = len;
+        return 1;
+    }
+    for (i = 0; i <= len && n < MAX_ALTS; i++) {
+        char c = i < len ? name[i] : ';';
+        int cut = c == ';' || c == '(' || c == ')' || c == '[' || c == ']';
+        if (!cut)
+            continue;
+        if (c == '(' || c == '[')
+            depth++;
+        else if ((c == ')' || c == ']') && depth > 0)
+            depth--;
+        {
+            size_t a = start, b = i;
+            while (a < b && (name[a] == ' ' || name[a] == ','))
+                a++;
+            while (b > a && (name[b - 1] == ' ' || name[b - 1] == ','))
+                b--;
+            if (b > a) {
+                off[n] = a;
+                alen[n] = b - a;
+                n++;
+            }
+        }
+        start = i + 1;
+    }
+    (void)depth;
+    return n;
 }
 
 static void screen_docs(liaison_searcher *s, const char *num)
@@ -670,6 +735,16 @@ static int why_name(liaison_searcher *s, const rec_score *rs, result_priv *p,
     char unmatched[256];
     size_t ul = 0;
     int i, rc = LIAISON_OK;
+    if (rs->alt != s->cur_alt && rs->alt >= 0 && rs->alt < s->nalts) {
+        rc = prepare_name(s, s->qname + s->alt_off[rs->alt],
+                          s->alt_len[rs->alt], NULL);
+        if (rc)
+            return rc;
+        s->cur_alt = rs->alt;
+    }
+    if (s->nalts > 1)
+        rc = why_add(p, w, "query name: %.*s", (int)s->alt_len[rs->alt],
+                     s->qname + s->alt_off[rs->alt]);
     load_name(s, rs->name);
     match_names(&s->qside, &s->rside, side_sim, s, &ns);
     for (i = 0; i < ns.npairs && !rc; i++) {
@@ -756,7 +831,7 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
                            ? opts->threshold : liaison_default_threshold();
     size_t limit = opts && opts->limit ? opts->limit : 10, i, n;
     result_priv *p;
-    int rc, scored = 0;
+    int rc, scored = 0, a;
 
     if (!s || !q || !res)
         return LIAISON_EINVAL;
@@ -780,22 +855,29 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
     s->qgender = q->gender;
     s->q.ntoks = 0;
     s->q.npos = 0;
+    s->nalts = 0;
+    s->cur_alt = -1;
     if (q->name && *q->name) {
-        rc = text_name_parse(s->tctx, q->name, strlen(q->name), &s->q);
-        if (rc)
-            return rc;
+        size_t nlen = strlen(q->name);
+        if (liaison_utf8_check(q->name, nlen, NULL))
+            return LIAISON_EUTF8;
+        s->qname = q->name;
+        s->nalts = split_alts(q->name, nlen, s->alt_off, s->alt_len);
     }
     s->rec_gen = next_gen(&s->rec_gen, s->rec_stamp, s->e->recs.n);
-    s->memo_gen++;
-    if (s->memo_gen == 0) {
-        memset(s->memo, 0, MEMO_SIZE * sizeof(memo_ent));
-        s->memo_gen = 1;
-    }
     s->nrecs = 0;
-    if (s->q.ntoks > 0) {
-        scored = screen_name(s, limit);
-        if (scored < 0)
-            return scored;
+    for (a = 0; a < s->nalts; a++) {
+        uint64_t cost[TEXT_MAX_TOKENS];
+        rc = prepare_name(s, q->name + s->alt_off[a], s->alt_len[a], cost);
+        if (rc)
+            return rc;
+        s->cur_alt = a;
+        if (s->q.ntoks == 0)
+            continue;
+        rc = screen_name(s, limit, cost);
+        if (rc < 0)
+            return rc;
+        scored += rc;
     }
     if (q->doc && *q->doc)
         screen_docs(s, q->doc);

@@ -15,7 +15,10 @@
 **    is (rare family names near 1, Mohammed or Ali low, titles ~0).  A
 **    matched query part takes the weight of the record part it matched,
 **    so a spelling variant weighs what the record's part weighs.
-** 4. The score combines how much of each side is matched (coverage of the
+** 4. A matched pair is credited sim^2 of its weight: an exact part counts
+**    fully, a 0.8 spelling variant about two thirds, so that several loose
+**    resemblances do not add up to one exact match.
+** 5. The score combines how much of each side is matched (coverage of the
 **    query and of the record; the larger counts more, so a query that
 **    names only part of a long record name still scores well) with how
 **    much absolute evidence was matched: sharing only a common first
@@ -106,7 +109,7 @@ void match_names(const match_side *q, const match_side *r, match_sim_fn sim,
             continue;
         qused |= qm;
         rused |= rm;
-        mr += c->sim * c->weight;
+        mr += c->sim * c->sim * c->weight;
         wmatched += c->weight;
         if (out->npairs < MATCH_MAX_POS) {
             match_pair *p = &out->pairs[out->npairs++];

@@ -127,11 +127,11 @@ static double skeleton_sim(const match_tok *a, const match_tok *b)
     if (l == 0)
         return 0.0;
     if (a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, l))
-        return l >= 3 ? 0.92 : l == 2 ? 0.85 : 0.72;
+        return l >= 3 ? 0.88 : l == 2 ? 0.80 : 0.72;
     if (lmax < 4)
         return 0.0;
     d = match_edit_distance(a->skel, a->skel_len, b->skel, b->skel_len, 1);
-    return d <= 1 ? (lmax >= 5 ? 0.84 : 0.78) : 0.0;
+    return d <= 1 ? (lmax >= 5 ? 0.80 : 0.75) : 0.0;
 }
 
 /* Spelling similarity: the mean of Jaro-Winkler (generous with shared
@@ -201,7 +201,20 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     }
     s = spelling_sim(a->form, a->form_len, b->form, b->form_len);
     h = MATCH_FUZZY;
-    if (a->phon_len >= 5 && b->phon_len >= 5) {
+    /* Same consonants, other vowels (mouled, maulid): transliterations
+    ** of one name, unless the table knows them as two names (ahmed and
+    ** hamid share HMT). */
+    if (s < 0.80 && s >= 0.55 && a->skel_len >= 3 &&
+        a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, a->skel_len) &&
+        (a->cls < 0 || b->cls < 0)) {
+        s = 0.80;
+        h = MATCH_SKELETON;
+    }
+    /* Two known names of different classes are different names: only
+    ** their spelling may bring them together (a typo), not their sound
+    ** (hassan, hussein). */
+    if (a->phon_len >= 5 && b->phon_len >= 5 &&
+        !(a->cls >= 0 && b->cls >= 0)) {
         p = 0.97 * spelling_sim(a->phon, a->phon_len, b->phon, b->phon_len);
         if (p > s) {
             s = p;
