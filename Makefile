@@ -106,3 +106,8 @@ clean:
 	rm -rf $(B)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(B)/obj/tests/%.d) $(TESTH_OBJ:.o=.d)
+
+# The in-process engine benchmark (bench/engine_bench.c), built by bench/run.
+$(B)/bench/engine_bench: $(B)/obj/bench/engine_bench.o $(B)/libliaison.a
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(LDSAN) -o $@ $< $(B)/libliaison.a $(LDLIBS_ALL) $(LDFLAGS)
