@@ -283,8 +283,17 @@ static int raw_eq(const parse_state *ps, const rawtok *r, const char *lit)
 
 static int raw_role(const parse_state *ps, const rawtok *r)
 {
+    int32_t cls;
     if (r->script == 'L')
         return text_particle_role(ps->c->t, ps->c->scratch + r->off, r->len);
+    /* An Arabic-script title known to the table (حاجي, Haji). */
+    cls = text_equiv_class(ps->c->t, ps->c->scratch + r->off, r->len);
+    if (cls >= 0) {
+        const char *canon = text_class_name(ps->c->t, cls);
+        if (canon && text_particle_role(ps->c->t, canon, strlen(canon)) ==
+                         TEXT_ROLE_TITLE)
+            return TEXT_ROLE_TITLE;
+    }
     /* Arabic particles, written as normalised above. */
     if (raw_eq(ps, r, "عبد"))
         return TEXT_ROLE_ABD;
