@@ -1,0 +1,349 @@
+/*
+** test_index.c: the engine end to end through the public API: building,
+** screening (table-driven from tests/data/screen_cases.tsv, each case
+** among a background of other people), documents, explanations, bad
+** input, candidate generation that does not scan the list, and running
+** out of memory at every allocation of a build.
+*/
+#include "testlib.h"
+
+#include "liaison.h"
+
+/* Background: ordinary people, so that weights are realistic. */
+static const char *given[] = {
+    "Mohammed", "Ahmed", "Ali", "Hassan", "Omar", "Youssef", "Karim",
+    "Fatima", "Aicha", "Mehmet", "Mustafa", "Ayse", "Jean", "Marie",
+    "Pierre", "Ibrahim", "Khalid", "Said", "Rachid", "Nadia", "Emine",
+    "Hamza", "Samir", "Leila", "Ozan",
+};
+static const char *family[] = {
+    "El Amrani", "Benali", "Alaoui", "Tazi", "Yilmaz", "Kaya", "Demir",
+    "Sahin", "Celik", "Martin", "Bernard", "Dubois", "Haddad", "Mansour",
+    "Saleh", "Nasser", "Khoury", "Cherkaoui", "Bennani", "Ozturk",
+    "Aydin", "Idrissi", "Lahlou", "Ziani", "Bouzid",
+};
+
+typedef struct rec_spec {
+    const char *id, *name, *dob;
+} rec_spec;
+
+static liaison_engine *build(const rec_spec *extra, size_t nextra)
+{
+    liaison_engine *e = NULL;
+    char names[700][64], ids[700][16];
+    size_t i, j, n = 0;
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    if (!e)
+        return NULL;
+    for (i = 0; i < UTIL_ARRAY_LEN(given); i++) {
+        for (j = 0; j < UTIL_ARRAY_LEN(family); j++) {
+            liaison_record r;
+            liaison_name nm;
+            memset(&r, 0, sizeof(r));
+            snprintf(names[n], sizeof(names[n]), "%s %s", given[i],
+                     family[(i * 7 + j) % UTIL_ARRAY_LEN(family)]);
+            snprintf(ids[n], sizeof(ids[n]), "bg-%zu", n);
+            nm.full = names[n];
+            nm.type = NULL;
+            r.id = ids[n];
+            r.list = "background";
+            r.names = &nm;
+            r.n_names = 1;
+            CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+            n++;
+        }
+    }
+    for (i = 0; i < nextra; i++) {
+        liaison_record r;
+        liaison_name nm;
+        const char *dobs[1];
+        memset(&r, 0, sizeof(r));
+        nm.full = extra[i].name;
+        nm.type = NULL;
+        r.id = extra[i].id;
+        r.list = "wanted";
+        r.names = &nm;
+        r.n_names = 1;
+        if (extra[i].dob) {
+            dobs[0] = extra[i].dob;
+            r.dobs = dobs;
+            r.n_dobs = 1;
+        }
+        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    return e;
+}
+
+/* Score of record id for a query (-1: not among the hits). */
+static double score_of(liaison_engine *e, const char *id, const char *name,
+                       const char *dob)
+{
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_screen_opts o = {0, 20, 1};
+    liaison_query q;
+    double sc = -1;
+    size_t i;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    q.name = name;
+    q.dob = dob;
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    for (i = 0; i < res.n_hits; i++)
+        if (!strcmp(res.hits[i].id, id))
+            sc = res.hits[i].score;
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    return sc;
+}
+
+TEST(screen_cases)
+{
+    FILE *f = fopen("tests/data/screen_cases.tsv", "r");
+    char buf[1024];
+    int line = 0, rows = 0;
+    CHECK(f != NULL);
+    while (f && fgets(buf, sizeof(buf), f)) {
+        char *c[5], *p = buf;
+        int n = 0;
+        rec_spec rs;
+        liaison_engine *e;
+        double sc;
+        line++;
+        buf[strcspn(buf, "\r\n")] = '\0';
+        if (!buf[0] || buf[0] == '#')
+            continue;
+        while (n < 5) {
+            char *tab = strchr(p, '\t');
+            c[n++] = p;
+            if (!tab)
+                break;
+            *tab = '\0';
+            p = tab + 1;
+        }
+        if (n != 5) {
+            fprintf(stderr, "screen_cases.tsv:%d: 5 columns expected\n", line);
+            CHECK(0);
+            continue;
+        }
+        rs.id = "target";
+        rs.name = c[0];
+        rs.dob = strcmp(c[1], "-") ? c[1] : NULL;
+        e = build(&rs, 1);
+        sc = score_of(e, "target", c[2], strcmp(c[3], "-") ? c[3] : NULL);
+        if ((!strcmp(c[4], "hit")) != (sc >= liaison_default_threshold()))
+            fprintf(stderr, "screen_cases.tsv:%d: %s vs %s: score %.3f, "
+                    "expected %s\n", line, c[0], c[2], sc, c[4]);
+        CHECK((!strcmp(c[4], "hit")) == (sc >= liaison_default_threshold()));
+        liaison_engine_free(e);
+        rows++;
+    }
+    if (f)
+        fclose(f);
+    CHECK(rows >= 15);
+}
+
+TEST(dates_change_the_order)
+{
+    static const rec_spec recs[] = {
+        {"a", "Karim BENSAID", "1950"},
+        {"b", "Karim BENSAID", "1971-03-02"},
+    };
+    liaison_engine *e = build(recs, 2);
+    double sa = score_of(e, "a", "Karim Bensaid", "1971-03-02");
+    double sb = score_of(e, "b", "Karim Bensaid", "1971-03-02");
+    CHECK(sb > sa);
+    CHECK(sb > 0.9);
+    liaison_engine_free(e);
+}
+
+TEST(explanations)
+{
+    static const rec_spec recs[] = {
+        {"hm", "HAMMOUCHI, Abdellatif", "1966"},
+    };
+    liaison_engine *e = build(recs, 1);
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_screen_opts o = {-1, 5, 1};
+    liaison_query q;
+    size_t i;
+    int fam = 0, given_ = 0, dob = 0;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    q.name = "Abdelatif Hammouchi";
+    q.dob = "1966-07-14";
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK(res.n_hits >= 1);
+    if (res.n_hits) {
+        CHECK_STR(res.hits[0].id, "hm");
+        CHECK_STR(res.hits[0].list, "wanted");
+        CHECK_STR(res.hits[0].matched, "HAMMOUCHI, Abdellatif");
+        for (i = 0; i < res.hits[0].n_why; i++) {
+            const char *w = res.hits[0].why[i];
+            fam |= !strncmp(w, "family: hammouchi=hammouchi", 27);
+            given_ |= !strncmp(w, "given: abdelatif~abdellatif", 27);
+            dob |= !strncmp(w, "dob: 1966-07-14 vs 1966 (same year)", 35);
+        }
+    }
+    CHECK(fam);
+    CHECK(given_);
+    CHECK(dob);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+TEST(documents_exact_with_ocr_folding)
+{
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_record r;
+    liaison_document d = {"passport", "AB1234567", "MAR", "stolen"};
+    liaison_result res;
+    liaison_screen_opts o = {-1, 5, 1};
+    liaison_query q;
+    memset(&r, 0, sizeof(r));
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    r.id = "doc-1";
+    r.list = "sltd";
+    r.kind = LIAISON_KIND_DOCUMENT;
+    r.documents = &d;
+    r.n_documents = 1;
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    q.doc = "A8-1234S67";           /* OCR: B read as 8, 5 as S */
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    if (res.n_hits)
+        CHECK_STR(res.hits[0].id, "doc-1");
+    q.doc = "AB1234568";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 0);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+TEST(bad_queries)
+{
+    liaison_engine *e = build(NULL, 0);
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_query q;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_EINVAL);
+    q.name = "Ali \xC3\x28 Hassan";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_EUTF8);
+    q.name = "Ali Hassan";
+    q.dob = "14/07/1966";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_EINVAL);
+    q.dob = NULL;
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+TEST(records_are_checked)
+{
+    liaison_engine *e = NULL;
+    liaison_record r;
+    liaison_name nm = {"Ali \xFF", NULL};
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    r.id = "x";
+    r.list = "l";
+    r.names = &nm;
+    r.n_names = 1;
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_EUTF8);
+    r.id = NULL;
+    nm.full = "Ali";
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_EINVAL);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    r.id = "y";
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_ESTATE);
+    liaison_engine_free(e);
+}
+
+TEST(candidates_do_not_scan_the_list)
+{
+    static const rec_spec recs[] = {{"t", "Zakaria KHOUDRI", NULL}};
+    liaison_engine *e = build(recs, 1);
+    liaison_engine_stats st;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_query q;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    liaison_engine_get_stats(e, &st);
+    CHECK(st.names > 600);
+    CHECK(st.bytes > 0);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    q.name = "Zakaria Khoudri";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK(res.n_hits >= 1);
+    CHECK(res.candidates < 10);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+/* Fail each allocation of a small build and screen in turn: every failure
+** is reported, nothing leaks (the harness counts), nothing crashes. */
+TEST(out_of_memory_everywhere)
+{
+    long n;
+    int completed = 0;
+    for (n = 1; n < 3000 && !completed; n += 3) {
+        liaison_engine *e = NULL;
+        liaison_searcher *s = NULL;
+        liaison_result res;
+        liaison_record r;
+        liaison_name nm = {"Youssef BENHADDOU", NULL};
+        liaison_query q;
+        int rc;
+        memset(&r, 0, sizeof(r));
+        memset(&res, 0, sizeof(res));
+        memset(&q, 0, sizeof(q));
+        r.id = "x";
+        r.list = "l";
+        r.names = &nm;
+        r.n_names = 1;
+        q.name = "Yusuf Ben Haddou";
+        util_alloc_fail_at(n);
+        rc = liaison_engine_new(NULL, &e, NULL);
+        if (!rc)
+            rc = liaison_engine_add(e, &r);
+        if (!rc)
+            rc = liaison_engine_build(e);
+        if (!rc)
+            rc = liaison_searcher_new(e, &s);
+        if (!rc)
+            rc = liaison_screen(s, &q, NULL, &res);
+        util_alloc_fail_at(0);
+        if (!rc) {
+            completed = 1;
+            CHECK_EQ(res.n_hits, 1);
+        } else {
+            CHECK(rc == LIAISON_ENOMEM || rc == LIAISON_EFORMAT);
+        }
+        liaison_result_fini(&res);
+        liaison_searcher_free(s);
+        liaison_engine_free(e);
+    }
+    CHECK(completed);
+}
+
+int main(int argc, char **argv)
+{
+    return testlib_main(argc, argv);
+}
