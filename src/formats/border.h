@@ -83,7 +83,8 @@ enum {
 #define FMT_MRZ_MAX_WARNINGS 12
 
 /* A parsed MRZ.  Self-contained (no pointers, nothing to free); every
-** string is NUL-terminated, upper-case ASCII (A-Z, 0-9, space, '-').
+** string is NUL-terminated ASCII: A-Z, 0-9, space, '-', and '<' where a
+** filler sits inside a number or optional data.
 **
 ** Values are those after OCR correction.  Correction is by position
 ** (FMT_MRZ_F_*, see mrz.c for the details):
@@ -96,7 +97,9 @@ enum {
 **     smallest change of at most two characters that makes both the
 **     field's check digit and the composite check digit pass (so never
 **     on visas, which have no composite).
-** A failing check digit is reported, never fatal. */
+** A failing check digit is reported, never fatal.  A long document number
+** (TD1, TD2) also passes when its digit was computed with the '<' in, as
+** some Belgian cards do; a warning says so. */
 typedef struct fmt_mrz {
     fmt_mrz_format format;
     int n_lines;
@@ -116,7 +119,9 @@ typedef struct fmt_mrz {
     char optional_data2[12];    /* TD1 line 2 optional data */
     fmt_check checks[FMT_MRZ_NCHECKS];     /* on the values above */
     fmt_check raw_checks[FMT_MRZ_NCHECKS]; /* on the MRZ as read */
-    int valid;                  /* every present check digit passes (checks[]) */
+    int valid;                  /* every present check digit passes (checks[]);
+                                   "verified exactly as printed" is
+                                   valid && !corrected */
     int corrected;              /* an OCR correction changed something */
     unsigned corrected_fields;  /* bit (1u << FMT_MRZ_F_*) per changed field */
     char raw[FMT_MRZ_NFIELDS][45]; /* each field's text as read ("" if same) */
@@ -211,7 +216,8 @@ typedef struct fmt_paxlst_doc {
 typedef enum fmt_paxlst_role {
     FMT_PAX_PASSENGER = 1,      /* NAD FL, DDU (in transit) */
     FMT_PAX_CREW,               /* NAD FM, DDT (in transit) */
-    FMT_PAX_OTHER               /* NAD COT and other traveller qualifiers */
+    FMT_PAX_OTHER               /* any other NAD qualifier but MS (with a
+                                   warning): nobody goes unscreened */
 } fmt_paxlst_role;
 
 /* One person on the manifest (NAD group).  Strings are NULL when absent

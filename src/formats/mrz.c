@@ -894,6 +894,22 @@ static void set_values(const struct layout *ly, mrz_lines l,
 
 /* ---------------------------------------------------------------- parse */
 
+/* Design note 2: a field whose text changed was corrected. */
+static void report_corrections(const struct ftext *rt, const struct ftext *ct,
+                               fmt_mrz *m)
+{
+    int i;
+    for (i = 0; i < FMT_MRZ_NFIELDS; i++) {
+        if (!strcmp(rt->f[i], ct->f[i]))
+            continue;
+        m->corrected = 1;
+        m->corrected_fields |= 1u << i;
+        util_strlcpy(m->raw[i], rt->f[i], sizeof(m->raw[i]));
+        warn(m, "%s: OCR-corrected %s to %s", field_names[i], rt->f[i],
+             ct->f[i]);
+    }
+}
+
 static fmt_mrz_format detect_format(int n, int width, mrz_lines l)
 {
     if (n == 3)
@@ -954,15 +970,7 @@ int fmt_mrz_parse(const char *text, size_t len, int ref_year, fmt_mrz *out,
 
     extract(ly, raw, &rt);
     extract(ly, cor, &ct);
-    for (i = 0; i < FMT_MRZ_NFIELDS; i++) {
-        if (!strcmp(rt.f[i], ct.f[i]))
-            continue;
-        out->corrected = 1;
-        out->corrected_fields |= 1u << i;
-        util_strlcpy(out->raw[i], rt.f[i], sizeof(out->raw[i]));
-        warn(out, "%s: OCR-corrected %s to %s", field_names[i], rt.f[i],
-             ct.f[i]);
-    }
+    report_corrections(&rt, &ct, out);
     set_values(ly, cor, &ct, ref_year, out);
     out->valid = 1;
     for (i = 0; i < FMT_MRZ_NCHECKS; i++)
