@@ -198,12 +198,22 @@ typedef struct liaison_query {
     const char *plate_country;
 } liaison_query;
 
+/* Record kinds a name is screened against, as a bit mask. */
+#define LIAISON_KINDS_PERSON   (1u << LIAISON_KIND_PERSON)
+#define LIAISON_KINDS_ENTITY   (1u << LIAISON_KIND_ENTITY)
+#define LIAISON_KINDS_ALL      0xFu
+
 /* Screening options.  threshold < 0 means "use the engine's default"
-** (liaison_default_threshold()); limit 0 means 10. */
+** (liaison_default_threshold()); limit 0 means 10.  kinds 0 means
+** persons: a traveller's name is screened against person records, not
+** against the names of companies and vessels on sanctions lists (set
+** LIAISON_KINDS_ALL for sanctions screening).  Document numbers, VINs and
+** plates are looked up in every kind of record. */
 typedef struct liaison_screen_opts {
     double threshold;
     size_t limit;
     int want_why;               /* fill liaison_hit.why */
+    unsigned kinds;             /* LIAISON_KINDS_*; 0 = persons */
 } liaison_screen_opts;
 
 double liaison_default_threshold(void);

@@ -38,8 +38,10 @@ static const char screen_usage[] =
     "  --doc NUM         travel document number (exact, OCR-tolerant)\n"
     "  --mrz TEXT        passport machine-readable zone, lines separated by\n"
     "                    a newline, '\\n' or '|'\n"
-    "  --threshold T     lowest score reported, 0..1 (default 0.70)\n"
+    "  --threshold T     lowest score reported, 0..1 (default 0.55)\n"
     "  --limit K         most hits per query (default 10)\n"
+    "  --kind K          records a name is screened against: person (default),\n"
+    "                    entity (companies, vessels) or any\n"
     "  --json            one JSON object per query\n"
     "  --batch FILE      queries from FILE ('-': stdin), one result line each\n"
     "  --format F        batch input: jsonl (default), csv (header row naming\n"
@@ -506,6 +508,7 @@ int cli_screen(int argc, char **argv)
         {"batch", required_argument, NULL, 'B'},
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
+        {"kind", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     screen_args a;
@@ -538,6 +541,17 @@ int cli_screen(int argc, char **argv)
         case 'B': a.batch = optarg; break;
         case 'f': a.format = optarg; break;
         case 'o': a.out = optarg; break;
+        case 'K':
+            if (!strcmp(optarg, "person"))
+                a.opts.kinds = LIAISON_KINDS_PERSON;
+            else if (!strcmp(optarg, "entity"))
+                a.opts.kinds = LIAISON_KINDS_ENTITY;
+            else if (!strcmp(optarg, "any"))
+                a.opts.kinds = LIAISON_KINDS_ALL;
+            else
+                return cli_fail("screen", "--kind: expected person, entity "
+                                "or any, got '%s'", optarg);
+            break;
         case 'h': return cli_usage(stdout, screen_usage, CLI_OK);
         default: return cli_usage(stderr, screen_usage, CLI_ERROR);
         }

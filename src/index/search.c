@@ -72,6 +72,7 @@ struct liaison_searcher {
     int has_dob;
     const char *qnat;           /* alpha-3 or NULL */
     const char *qgender;
+    unsigned kinds;             /* record kinds names are screened against */
     const char *qname;          /* the query's name field, as given */
     size_t alt_off[MAX_ALTS], alt_len[MAX_ALTS];
     int nalts, cur_alt;         /* alternatives; the one prepared now */
@@ -161,7 +162,7 @@ void liaison_searcher_free(liaison_searcher *s)
 
 double liaison_default_threshold(void)
 {
-    return 0.70;
+    return 0.55;
 }
 
 /* Stamps wrap after 2^32 queries; clear the array then. */
@@ -441,11 +442,14 @@ static int score_name(liaison_searcher *s, uint32_t n)
     match_name_score ns;
     rec_score *rs;
     double sc;
+    uint32_t rec = IDX_AT(s->e->name_rec, uint32_t, n);
+    if (!(s->kinds & (1u << IDX_AT(s->e->recs, idx_rec, rec).kind)))
+        return LIAISON_OK;
     load_name(s, n);
     match_names(&s->qside, &s->rside, side_sim, s, &ns);
     if (ns.score <= 0)
         return LIAISON_OK;
-    rs = rec_entry(s, IDX_AT(s->e->name_rec, uint32_t, n));
+    rs = rec_entry(s, rec);
     if (!rs)
         return LIAISON_ENOMEM;
     sc = adjusted(rs, ns.score);
@@ -853,6 +857,7 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
     s->qnat = q->nationality && *q->nationality
                   ? util_country_alpha3(q->nationality) : NULL;
     s->qgender = q->gender;
+    s->kinds = opts && opts->kinds ? opts->kinds : LIAISON_KINDS_PERSON;
     s->q.ntoks = 0;
     s->q.npos = 0;
     s->nalts = 0;

@@ -174,21 +174,22 @@ int match_gender(const char *q, const char *r)
     return (q[0] | 0x20) == (r[0] | 0x20) ? 1 : -1;
 }
 
-/* Move s toward 1 by a share of what is left.  The share is scaled by s
-** itself: agreeing dates strengthen a good name match, but do not lift a
-** weak one (many people share a year of birth). */
+/* Move s toward 1 by a share of what is left.  Below 0.5 the share
+** shrinks with s: agreeing dates strengthen a plausible name match, but
+** do not lift a weak one (many people share a year of birth). */
 static double raise(double s, double share)
 {
-    return s + (1.0 - s) * share * s;
+    double k = s >= 0.5 ? 1.0 : s / 0.5;
+    return s + (1.0 - s) * share * k;
 }
 
 double match_adjust(double s, const match_facts *f)
 {
     switch (f->dob) {
-    case MATCH_DOB_EXACT: s = raise(s, 0.5); break;
-    case MATCH_DOB_MONTH: s = raise(s, 0.35); break;
+    case MATCH_DOB_EXACT: s = raise(s, 0.6); break;
+    case MATCH_DOB_MONTH: s = raise(s, 0.4); break;
     case MATCH_DOB_YEAR: s = raise(s, 0.25); break;
-    case MATCH_DOB_TRANSPOSED: s = raise(s, 0.2); break;
+    case MATCH_DOB_TRANSPOSED: s = raise(s, 0.3); break;
     case MATCH_DOB_NEAR: s *= 0.95; break;
     case MATCH_DOB_MISMATCH: s *= 0.8; break;
     case MATCH_DOB_FAR: s *= 0.5; break;

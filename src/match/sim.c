@@ -126,6 +126,10 @@ static double skeleton_sim(const match_tok *a, const match_tok *b)
     int d;
     if (l == 0)
         return 0.0;
+    /* Unvowelled forms are shorter, but not by half (sdam/saddam). */
+    if (20 * UTIL_MIN(a->form_len, b->form_len) <
+        9 * UTIL_MAX(a->form_len, b->form_len))
+        return 0.0;
     if (a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, l))
         return l >= 3 ? 0.88 : l == 2 ? 0.80 : 0.72;
     if (lmax < 4)
@@ -206,7 +210,9 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     ** hamid share HMT). */
     if (s < 0.80 && s >= 0.55 && a->skel_len >= 3 &&
         a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, a->skel_len) &&
-        (a->cls < 0 || b->cls < 0)) {
+        (a->cls < 0 || b->cls < 0) &&
+        10 * UTIL_MIN(a->form_len, b->form_len) >=
+            6 * UTIL_MAX(a->form_len, b->form_len)) {
         s = 0.80;
         h = MATCH_SKELETON;
     }
