@@ -81,7 +81,7 @@ static double score_of(liaison_engine *e, const char *id, const char *name,
 {
     liaison_searcher *s = NULL;
     liaison_result res;
-    liaison_screen_opts o = {0, 20, 1};
+    liaison_screen_opts o = {0, 20, 1, 0};
     liaison_query q;
     double sc = -1;
     size_t i;
@@ -167,7 +167,7 @@ TEST(explanations)
     liaison_engine *e = build(recs, 1);
     liaison_searcher *s = NULL;
     liaison_result res;
-    liaison_screen_opts o = {-1, 5, 1};
+    liaison_screen_opts o = {-1, 5, 1, 0};
     liaison_query q;
     size_t i;
     int fam = 0, given_ = 0, dob = 0;
@@ -204,7 +204,7 @@ TEST(documents_exact_with_ocr_folding)
     liaison_record r;
     liaison_document d = {"passport", "AB1234567", "MAR", "stolen"};
     liaison_result res;
-    liaison_screen_opts o = {-1, 5, 1};
+    liaison_screen_opts o = {-1, 5, 1, 0};
     liaison_query q;
     memset(&r, 0, sizeof(r));
     memset(&res, 0, sizeof(res));
