@@ -25,6 +25,9 @@ int cli_import(int argc, char **argv);
 int cli_screen(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_mrz(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 /* Print "liaison CMD: message" to stderr; returns CLI_ERROR. */
 int cli_fail(const char *cmd, const char *fmt, ...)

@@ -20,6 +20,9 @@ static const char usage[] =
     "  screen    screen a traveller or a batch  liaison screen --name N [--dob D] ...\n"
     "  stats     counts of records and lists    liaison stats [--json]\n"
     "  mrz       parse a passport MRZ           liaison mrz parse TEXT\n"
+    "  serve     run the HTTP API               liaison serve [--db PATH] [--listen ADDR:PORT]\n"
+    "  user      accounts of the HTTP API       liaison user add|revoke|list ...\n"
+    "  audit     check or list the audit trail  liaison audit verify|list [--db PATH]\n"
     "\n"
     "Run 'liaison COMMAND --help' for a command's options.\n"
     "Exit codes: 0 ok, 1 hits found (screen), 2 usage or input error.\n";
@@ -30,6 +33,7 @@ static const struct {
 } commands[] = {
     {"init", cli_init},     {"import", cli_import}, {"screen", cli_screen},
     {"stats", cli_stats},   {"mrz", cli_mrz},
+    {"serve", cli_serve},   {"user", cli_user},     {"audit", cli_audit},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)

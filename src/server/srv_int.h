@@ -1,0 +1,459 @@
+/*
+** srv_int.h: the server module's internal interface, shared by the files
+** of src/server only.
+**
+** Threads (all started by srv_start):
+**   - N libmicrohttpd workers (epoll, one event loop each): parse, check,
+**     authenticate, screen, render.  They never wait on the store's write
+**     lock: writes and slow reads go to the lane, audit entries to the
+**     audit writer, and the connection is suspended until they are done;
+**   - the audit writer (auditq.c): appends queued entries in group
+**     commits and resumes the requests that wait for them;
+**   - the lane (lane.c): store work that may block (record writes, lists,
+**     audit reads and verification, accounts);
+**   - the refresher (engine.c): rebuilds the index after changes and
+**     swaps it in.
+** Each thread that touches the store has its own handle (store.h).
+*/
+#ifndef LIAISON_SRV_INT_H
+#define LIAISON_SRV_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "formats/border.h"
+#include "formats/formats.h"
+#include "policy/policy.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#define SRV_MAX_DOCS 8          /* documents in one screening subject */
+#define SRV_MAX_PARAMS 2        /* {placeholders} in a route path */
+
+typedef struct srv_req srv_req;
+typedef struct srv_tctx srv_tctx;
+
+/* ---------------------------------------------------------------- errors */
+
+/* A refusal to send: HTTP status, a stable machine code and a message. */
+typedef struct srv_error {
+    int status;
+    const char *code;           /* static */
+    char msg[300];
+} srv_error;
+
+int srv_error_set(srv_error *e, int status, const char *code,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Cut s back to its last whole UTF-8 character. */
+void srv_utf8_trim(char *s);
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Limits for request bodies. */
+typedef struct srv_json_limits {
+    int max_depth;
+    size_t max_string;
+} srv_json_limits;
+
+/* Check s[0..n) before it is parsed: valid UTF-8, no NUL, nesting at most
+** max_depth, no string longer than max_string.  With per_line, each line
+** is checked on its own (JSONL).  On failure e is a 400 naming the
+** problem and its byte offset. */
+int srv_json_scan(const char *s, size_t n, const srv_json_limits *lim,
+                  int per_line, srv_error *e);
+
+/* Parse one JSON object (duplicate keys refused); 400 in e otherwise. */
+json_t *srv_json_object(const char *s, size_t n, const srv_json_limits *lim,
+                        srv_error *e);
+
+/* Append {"error":{"code":..,"message":..}}. */
+int srv_json_error(util_buf *b, const srv_error *e);
+
+/* Append s[0..n) as a JSON string; bytes that are not UTF-8 become
+** U+FFFD so the output is always valid JSON. */
+int srv_json_add_str(util_buf *b, const char *s, size_t n);
+
+/* Append "key": and a JSON string (NULL: null), comma first if asked. */
+int srv_json_kv_str(util_buf *b, const char *key, const char *v, int comma);
+
+/* ---------------------------------------------------------------- screen bodies */
+
+/* A parsed POST /v1/screen body.  Strings live in the arena given to the
+** parser. */
+typedef struct srv_screen_req {
+    const char *purpose;
+    liaison_query q;            /* name, dob, nationality, gender, first doc */
+    struct {
+        const char *number, *country, *type;
+    } docs[SRV_MAX_DOCS];
+    size_t n_docs;
+    int have_mrz;
+    fmt_mrz mrz;
+    double threshold;           /* < 0: default */
+    size_t limit;
+    int partners;               /* reserved for federation (next issue) */
+} srv_screen_req;
+
+/* Parse and check a screen body (DESIGN section 4).  Unknown fields, wrong
+** types, bad dates, unknown countries, a missing or unknown purpose and an
+** empty subject are refused with a 400 in e naming the field. */
+int srv_screen_parse(const char *body, size_t len,
+                     const policy_purposes *purposes,
+                     const srv_json_limits *lim, util_arena *a,
+                     srv_screen_req *out /* OUT */, srv_error *e);
+
+/* ---------------------------------------------------------------- routes */
+
+/* What a handler did with the request. */
+enum srv_outcome {
+    SRV_RESPOND = 0,            /* r->status and r->out hold the response */
+    SRV_WAIT,                   /* suspended: resumed when the work is done */
+    SRV_QUEUED,                 /* a response (streaming) is already queued */
+    SRV_FAIL                    /* give up on the connection */
+};
+
+typedef enum srv_outcome (*srv_handler)(srv_req *r);
+
+/* Route flags. */
+#define SRV_PUBLIC 1u           /* no token needed (/healthz only) */
+#define SRV_BODY 2u             /* takes a body up to max_body */
+#define SRV_BODY_BIG 4u         /* takes a body up to max_batch_body */
+
+typedef struct srv_route {
+    const char *method;
+    const char *path;           /* segments; "{name}" matches one segment */
+    srv_handler handler;
+    unsigned flags;
+    policy_perm perm;           /* ignored for SRV_PUBLIC */
+    const char *params;         /* allowed query parameters, ' '-separated */
+} srv_route;
+
+/* A matched route and its path parameters (borrowed from the path). */
+typedef struct srv_match {
+    const srv_route *route;
+    int index;                  /* in the table */
+    struct {
+        const char *s;
+        size_t len;
+    } params[SRV_MAX_PARAMS];
+    int n_params;
+    int method_mismatch;        /* the path exists, not with this method */
+} srv_match;
+
+/* The table and its size. */
+extern const srv_route srv_routes[];
+extern const size_t srv_n_routes;
+
+/* Find the route for method and path (no query string).  LIAISON_OK with
+** m filled, LIAISON_ENOTFOUND (m->method_mismatch tells 405 from 404).
+** Paths longer than 2048 bytes never match. */
+int srv_route_find(const char *method, const char *path, size_t len,
+                   srv_match *m /* OUT */);
+
+/* The OpenAPI 3 document served at /openapi.json. */
+extern const char srv_openapi_json[];
+
+/* Handlers (h_*.c). */
+enum srv_outcome srv_h_screen(srv_req *r);
+enum srv_outcome srv_h_screen_batch(srv_req *r);
+enum srv_outcome srv_h_records_post(srv_req *r);
+enum srv_outcome srv_h_record_get(srv_req *r);
+enum srv_outcome srv_h_record_put(srv_req *r);
+enum srv_outcome srv_h_record_delete(srv_req *r);
+enum srv_outcome srv_h_lists(srv_req *r);
+enum srv_outcome srv_h_audit(srv_req *r);
+enum srv_outcome srv_h_audit_verify(srv_req *r);
+enum srv_outcome srv_h_users_get(srv_req *r);
+enum srv_outcome srv_h_users_post(srv_req *r);
+enum srv_outcome srv_h_user_delete(srv_req *r);
+enum srv_outcome srv_h_healthz(srv_req *r);
+enum srv_outcome srv_h_metrics(srv_req *r);
+enum srv_outcome srv_h_openapi(srv_req *r);
+
+/* ---------------------------------------------------------------- engine */
+
+/* One built engine, reference-counted.  Readers hold a reference for as
+** long as they use it (a single screening, or a whole batch, so a batch
+** sees one engine throughout); the last release frees it. */
+typedef struct srv_slot {
+    liaison_searcher *searcher;
+    liaison_result res[SRV_MAX_DOCS + 1];
+} srv_slot;
+
+typedef struct srv_engine {
+    liaison_engine *e;
+    atomic_long refs;
+    int64_t seq;                /* store change sequence it reflects */
+    liaison_engine_stats st;
+    double build_s;
+    int n_slots;
+    srv_slot *slots;            /* one per worker thread, made on first use */
+} srv_engine;
+
+typedef struct srv_engines {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    srv_engine *cur;
+    pthread_t thread;
+    int started;
+    int stop;                   /* under lock */
+    int kick;                   /* under lock: rebuild now */
+    store *st;                  /* the refresher's handle */
+    atomic_long builds, build_failures;
+    char today[11];
+    int fixed_today;
+} srv_engines;
+
+/* Load the first engine (before serving) and start the refresher. */
+int srv_engines_start(srv *s, struct liaison_err *err);
+void srv_engines_stop(srv *s);
+/* A reference to the current engine (never NULL once started). */
+srv_engine *srv_engine_acquire(srv *s);
+void srv_engine_release(srv_engine *e);
+/* This thread's searcher and results for e; NULL when out of memory. */
+srv_slot *srv_engine_slot(srv_engine *e, srv_tctx *t);
+/* Ask for a rebuild now (after a write through the API). */
+void srv_engines_kick(srv *s);
+
+/* ---------------------------------------------------------------- waiting */
+
+/* A request waiting for background work (audit commits, lane jobs).  The
+** worker suspends the connection before handing the work over; whoever
+** finishes the last piece resumes it.  Only that thread writes rc/seq
+** before resuming (libmicrohttpd's mutex orders them for the worker). */
+typedef struct srv_waiter {
+    struct MHD_Connection *conn;
+    int pending;                /* pieces of work not yet done */
+    int rc;                     /* first failure, 0 if none */
+    int64_t first_seq, last_seq;
+} srv_waiter;
+
+/* ---------------------------------------------------------------- audit queue */
+
+typedef struct srv_audit_item {
+    struct srv_audit_item *next;
+    store_audit_entry e;        /* strings borrowed from the waiter's request,
+                                   or owned by the item when w is NULL */
+    srv_waiter *w;              /* NULL: nobody waits; the writer frees it */
+} srv_audit_item;
+
+typedef struct srv_auditq {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;        /* work arrived / stop */
+    pthread_cond_t space;       /* the queue has room again */
+    srv_audit_item *head, *tail;
+    long len;
+    int stop;
+    pthread_t thread;
+    int started;
+    store *st;
+    int sync_full;
+    atomic_long appended, commits, failures;
+} srv_auditq;
+
+int srv_auditq_start(srv *s, struct liaison_err *err);
+void srv_auditq_stop(srv *s);
+/* Queue items (a list linked by next) whose waiter, if any, has been
+** suspended and had pending set.  Never fails: if the writer has stopped,
+** the items fail at once. */
+void srv_auditq_push(srv *s, srv_audit_item *first, srv_audit_item *last,
+                     long n);
+/* Queue one entry nobody waits for (copied).  Blocks while the queue is
+** full (backpressure on floods of bad tokens). */
+int srv_auditq_post(srv *s, const store_audit_entry *e);
+
+/* ---------------------------------------------------------------- lane */
+
+typedef void (*srv_lane_fn)(srv_req *r, store *st);
+
+typedef struct srv_lane_job {
+    struct srv_lane_job *next;
+    srv_req *r;
+    srv_lane_fn fn;
+} srv_lane_job;
+
+#define SRV_LANE_THREADS 2
+
+typedef struct srv_lane {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    srv_lane_job *head, *tail;
+    int stop;
+    pthread_t threads[SRV_LANE_THREADS];
+    store *st[SRV_LANE_THREADS];
+    int n_started;
+} srv_lane;
+
+int srv_lane_start(srv *s, struct liaison_err *err);
+void srv_lane_stop(srv *s);
+/* Suspend r and run fn(r, store) on a lane thread; fn fills r's response
+** (r->status, r->out); the request is then resumed and sent. */
+enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn);
+
+/* ---------------------------------------------------------------- metrics */
+
+#define SRV_METRIC_BUCKETS 14
+#define SRV_METRIC_STATUSES 20
+
+typedef struct srv_metrics {
+    /* [route][status slot][bucket]; the last route is "unmatched" */
+    atomic_ullong *counts;      /* route x status x (buckets + 1 (+Inf)) */
+    atomic_ullong *sums_us;     /* route x status */
+    size_t n_routes;
+    atomic_ullong screenings, screenings_with_hits, hit_records;
+    atomic_ullong auth_failures, denied;
+    atomic_ullong bad_requests;
+    uint64_t started_us;
+} srv_metrics;
+
+int srv_metrics_init(srv_metrics *m, size_t n_routes);
+void srv_metrics_fini(srv_metrics *m);
+/* Count a finished request (route -1: unmatched). */
+void srv_metrics_request(srv_metrics *m, int route, int status,
+                         uint64_t us);
+/* Render the Prometheus text format. */
+int srv_metrics_render(srv *s, util_buf *out);
+
+/* ---------------------------------------------------------------- auth */
+
+/* The authenticated caller of a request. */
+typedef struct srv_user {
+    const char *name;
+    const char *agency;
+    policy_role role;
+} srv_user;
+
+#define SRV_AUTH_CACHE 16
+
+typedef struct srv_auth_entry {
+    char hash[POLICY_TOKEN_HASH_MAX];
+    char name[128];
+    char agency[64];
+    policy_role role;
+    uint64_t expires_us;
+    unsigned epoch;
+} srv_auth_entry;
+
+/* Check the request's Authorization header.  LIAISON_OK with r->user set,
+** LIAISON_EAUTH (reason in *why, static, for the audit trail only),
+** or another error when the store fails. */
+int srv_auth(srv_req *r, const char **why /* OUT */);
+/* Forget every cached token check (after a revocation). */
+void srv_auth_invalidate(srv *s);
+
+/* ---------------------------------------------------------------- per thread */
+
+/* State of one worker thread, made on its first request. */
+struct srv_tctx {
+    srv *s;
+    int index;                  /* 0.. threads-1: its engine slot */
+    store *st;                  /* for token checks; opened on first use */
+    srv_auth_entry auth[SRV_AUTH_CACHE];
+    unsigned auth_next;
+    srv_req *free_reqs;         /* finished requests kept for reuse */
+    int n_free;
+    srv_tctx *next;             /* in srv->tctxs */
+};
+
+srv_tctx *srv_tctx_get(srv *s);
+
+/* ---------------------------------------------------------------- requests */
+
+enum srv_rstate {
+    RQ_BODY = 1,                /* receiving the body */
+    RQ_WAIT,                    /* suspended for background work */
+    RQ_READY,                   /* resumed: send r->status / r->out */
+    RQ_SENT                     /* a response is queued */
+};
+
+typedef struct srv_batch srv_batch;
+
+struct srv_req {
+    srv *s;
+    srv_tctx *t;
+    struct MHD_Connection *conn;
+    srv_match m;
+    const char *method;
+    const char *path;
+    uint64_t t0;
+    uint64_t id;
+    char rid[32];               /* request id, also in X-Request-Id */
+    enum srv_rstate state;
+    util_arena arena;           /* everything of this request, freed at the end */
+    util_buf body;
+    size_t body_max;
+    srv_user user;
+    const char *content_type;
+    int status;
+    util_buf out;
+    const char *out_type;       /* Content-Type of out */
+    int close;                  /* Connection: close */
+    int secret;                 /* out holds a token: wipe it at the end */
+    srv_waiter w;
+    srv_audit_item item;        /* the one entry of a single screening */
+    void (*on_ready)(srv_req *r);  /* called when resumed, before sending */
+    srv_engine *eng;            /* held while screening */
+    srv_batch *batch;
+    int64_t out_seq;            /* sequence to report (audit or change) */
+    srv_req *next_free;
+};
+
+/* Shortcuts for handlers. */
+/* The value of query parameter name, or NULL. */
+const char *srv_req_param(srv_req *r, const char *name);
+/* Path parameter i as a NUL-terminated copy in the arena. */
+const char *srv_req_path_param(srv_req *r, int i);
+/* Fill the response with an error; returns SRV_RESPOND. */
+enum srv_outcome srv_req_error(srv_req *r, const srv_error *e);
+enum srv_outcome srv_req_fail(srv_req *r, int status, const char *code,
+                              const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Map a LIAISON_E* from the store to a response. */
+enum srv_outcome srv_req_store_error(srv_req *r, store *st, int rc);
+/* Suspend r for background work; wake with srv_req_resume. */
+void srv_req_suspend(srv_req *r);
+void srv_req_resume(srv_req *r);
+/* A basic audit entry for this request (actor, agency from r->user). */
+void srv_req_audit_entry(srv_req *r, store_audit_entry *e,
+                         const char *action, const char *purpose,
+                         const char *detail_json);
+
+/* Release a request's batch state (NULL batch: no-op). */
+void srv_batch_free(srv_req *r);
+
+/* ---------------------------------------------------------------- the server */
+
+struct srv {
+    srv_config cfg;             /* strings copied */
+    char *db;
+    policy_purposes purposes;
+    srv_json_limits lim;
+    char addr[80];
+    unsigned port;
+    int listen_fd;
+    struct MHD_Daemon *mhd;
+    char *tls_cert_pem, *tls_key_pem;
+    size_t tls_key_len;
+    char *node_agency;
+    char boot[9];               /* random hex prefix of request ids */
+    atomic_ullong next_rid;
+    atomic_int next_worker;
+    atomic_long inflight;
+    atomic_long suspended;
+    atomic_int stopping;
+    atomic_uint auth_epoch;
+    int threads;
+    srv_engines eng;
+    srv_auditq aq;
+    srv_lane lane;
+    srv_metrics m;
+    pthread_mutex_t tlock;
+    srv_tctx *tctxs;
+};
+
+#endif /* LIAISON_SRV_INT_H */
