@@ -13,6 +13,7 @@
 ** usage: engine_bench --watchlist FILE [--queries FILE] [--threads N]
 **                     [--threshold T] [--limit K] [--warmup N] [--loops L]
 **                     [--out FILE.json] [--hits FILE.jsonl]
+**        engine_bench --default-threshold
 **
 ** Output (--out, default stdout): one JSON object, see bench/README.md.
 ** --hits writes {"query_id","hits":[{"id","score"}],"lat_us"} per query
@@ -338,7 +339,8 @@ static void usage(void)
 {
     fputs("usage: engine_bench --watchlist FILE [--queries FILE] [--threads N]\n"
           "                    [--threshold T] [--limit K] [--warmup N]\n"
-          "                    [--loops L] [--out FILE.json] [--hits FILE.jsonl]\n",
+          "                    [--loops L] [--out FILE.json] [--hits FILE.jsonl]\n"
+          "       engine_bench --default-threshold\n",
           stderr);
     exit(2);
 }
@@ -355,6 +357,7 @@ static void parse_args(int argc, char **argv, bopts *o)
         {"loops", required_argument, NULL, 'L'},
         {"out", required_argument, NULL, 'o'},
         {"hits", required_argument, NULL, 'H'},
+        {"default-threshold", no_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     long v;
     int c;
@@ -371,6 +374,9 @@ static void parse_args(int argc, char **argv, bopts *o)
         case 'q': o->queries = optarg; break;
         case 'o': o->out = optarg; break;
         case 'H': o->hits = optarg; break;
+        case 'D':
+            printf("%.4f\n", liaison_default_threshold());
+            exit(0);
         case 'T':
             if (util_parse_double(optarg, &o->threshold))
                 usage();

@@ -118,7 +118,9 @@ def synthetic(m, rng, rid):
     parts = (p.given, p.middle, p.family)
     e.names.append((parts, V.render(parts, style, p.culture), None))
     e.names += aliases(m, rng, p, style)
-    if p.culture in ("maghreb", "arab") and rng.random() < 0.3:
+    if p.orig and rng.random() < 0.4:
+        e.names.append((None, p.orig, "original"))
+    elif p.culture in ("maghreb", "arab") and rng.random() < 0.3:
         e.arabic = V.arabic(parts, m.arabic)
         if e.arabic:
             e.names.append((None, e.arabic, "original"))

@@ -93,12 +93,13 @@ def nisba(stem):
 
 class Person:
     __slots__ = ("culture", "nat", "gender", "given", "middle", "family",
-                 "dob")
+                 "dob", "orig")
 
     def __init__(self, culture, nat, gender, given, middle, family):
         self.culture, self.nat, self.gender = culture, nat, gender
         self.given, self.middle, self.family = given, middle, family
         self.dob = None
+        self.orig = None        # the name in its original script, if known
 
     def tokens(self):
         return self.given + self.middle + self.family
@@ -164,8 +165,12 @@ class Model:
             (35, Zipf([r for r, _, g in S.cc0_forenames("TR")])),
             (40, Uniform(S.faker("tr", "first"))),
             (25, Uniform(tr_m + tr_f))])
-        self.tr_sur = Mix([(85, Uniform(S.faker("tr", "last"))),
-                           (15, Zipf(S.cc0_surnames("TR")))])
+        # Many Turkish surnames are given names or words, some with -oğlu.
+        tr_words = S.uniq(latin(tr_m + tr_f + S.faker("tr", "first")))
+        self.tr_sur = Mix([(55, Uniform(S.faker("tr", "last"))),
+                           (10, Zipf(S.cc0_surnames("TR"))),
+                           (25, Uniform(tr_words)),
+                           (10, Uniform([w + "oğlu" for w in tr_m if " " not in w]))])
         # ---- persian
         self.fa_given = {"IRN": Zipf(S.top_forenames("iran")),
                          "AFG": Zipf(S.top_forenames("afghanistan")),
@@ -178,10 +183,15 @@ class Model:
                              (40, Uniform(S.uniq(fr_first)))])
         self.fr_male = Zipf(single(n for n in S.top_forenames("france")
                                    if n not in self.female))
-        self.fr_sur = Mix([(50, Uniform(S.faker("fr", "last"))),
-                           (25, Uniform(S.faker("fr_BE", "last"))),
-                           (15, Uniform(S.faker("fr_CH", "last"))),
-                           (10, Zipf(S.cc0_surnames("FR")))])
+        # French surnames, with a tail of Italian, Spanish and German ones
+        # (common in France and Belgium).
+        self.fr_sur = Mix([(40, Uniform(S.faker("fr", "last"))),
+                           (20, Uniform(S.faker("fr_BE", "last"))),
+                           (12, Uniform(S.faker("fr_CH", "last"))),
+                           (10, Zipf(S.cc0_surnames("FR"))),
+                           (18, Uniform(S.uniq(latin(S.faker("it", "last") +
+                                                     S.faker("es", "last") +
+                                                     S.faker("de", "last")))))])
         # ---- other: faker locales with Latin names, then countries with
         # romanized CC0 surnames (and their top forenames when listed)
         self.other = []
@@ -192,9 +202,10 @@ class Model:
             given = Mix([(50, Zipf(latin(S.top_forenames(top) if top else []))),
                          (50, Uniform(latin(S.faker(loc, "first"))))])
             mid = latin(S.faker(loc, "middle"))
-            self.other.append((nat, given, Uniform(latin(S.faker(loc, "last"))),
+            self.other.append((2 if loc == "az" else 10, nat, given,
+                               Uniform(latin(S.faker(loc, "last"))),
                                Uniform(mid) if mid else None))
-        for iso2, nat, top in (("RU", "RUS", "russia"), ("UA", "UKR", "ukraine"),
+        for iso2, nat, top in (("UA", "UKR", "ukraine"),
                                ("IL", "ISR", "israel"), ("AL", "ALB", "albania"),
                                ("GE", "GEO", "georgia"), ("RO", "ROU", None),
                                ("PL", "POL", None), ("RS", "SRB", None),
@@ -205,7 +216,12 @@ class Model:
             cc0 = latin(S.uniq(r for r, _, _ in S.cc0_forenames(iso2)))
             sur = latin(S.cc0_surnames(iso2))
             if sur and (top_l or cc0):
-                self.other.append((nat, Zipf(top_l or cc0), Zipf(sur, k=3), None))
+                self.other.append((2, nat, Zipf(top_l or cc0), Zipf(sur, k=3), None))
+        self.other_w = Mix([(w, Uniform([i])) for i, (w, *_x) in enumerate(self.other)])
+        # Russian: faker ru (Cyrillic), romanised; the Cyrillic is kept as
+        # the "original" name.
+        self.ru = {g: (Uniform(S.faker("ru", "first", g)), Uniform(S.faker("ru", "middle", g)),
+                       Uniform(S.faker("ru", "last", g))) for g in ("male", "female")}
         # ---- native-script names for no-hit traffic (Arabic, Persian)
         self.script = {"arab": (Uniform(S.faker("ar", "first")),
                                 Uniform(S.faker("ar", "last"))),
@@ -286,10 +302,23 @@ class Model:
         else:
             given = self._given(rng, self.fr_given, gender,
                                 2 if rng.random() < 0.15 else 1)
-        return Person("french", nat, gender, given, [], self.fr_sur(rng).split())
+        fam = self.fr_sur(rng).split()
+        if rng.random() < 0.05:
+            fam = [fam[-1] + "-" + self.fr_sur(rng).split()[-1]]
+        return Person("french", nat, gender, given, [], fam)
+
+    def russian(self, rng, gender):
+        first, mid, last = self.ru["female" if gender == "F" else "male"]
+        cyr = [first(rng)] + ([mid(rng)] if rng.random() < 0.7 else []) + [last(rng)]
+        lat = [S.cyrillic_to_latin(w) for w in cyr]
+        p = Person("other", "RUS", gender, lat[:1], lat[1:-1], lat[-1:])
+        p.orig = " ".join(cyr)
+        return p
 
     def other_(self, rng, gender, nat=None):
-        nat, given_s, sur, mid = self.other[int(rng.random() * len(self.other))]
+        if rng.random() < 0.12:
+            return self.russian(rng, gender)
+        _w, nat, given_s, sur, mid = self.other[self.other_w(rng)]
         given = self._given(rng, given_s, gender)
         middle = [mid(rng)] if mid and rng.random() < 0.5 else []
         return Person("other", nat, gender, given, middle, sur(rng).split())

@@ -133,6 +133,19 @@ def faker(locale, part, gender=None):
     return uniq(out)
 
 
+_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l",
+                 "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch",
+                 "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+
+
+def cyrillic_to_latin(s):
+    """Russian romanisation (close to the passport system of 2013, with
+    kh/ts/shch spelt out), case kept on the first letter."""
+    out = "".join(_CYR.get(c.lower(), c) for c in s)
+    return out[:1].upper() + out[1:] if s[:1].isupper() else out
+
+
 # ------------------------------------------------------------ real lists
 
 ARAB = ["Morocco", "Algeria", "Tunisia", "Libya", "Mauritania", "Egypt",
