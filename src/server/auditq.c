@@ -18,12 +18,15 @@
 **     the store's write lock.  Other appenders (record writes on the lane,
 **     `liaison user add` in another process) take the same write lock in
 **     the store, which keeps the chain linear (audit.c note 4).
-**  4. Durability.  With sync_full every group commit is fsynced.  By
-**     default commits are not fsynced one by one: an entry is committed
-**     to the database (a crash of the server loses nothing) and the
-**     writer fsyncs at most DURABLE_MS later (a power cut may lose the
-**     entries of the last DURABLE_MS).  On disks where fsync costs
-**     milliseconds this is the difference between a 5 ms and a 20 ms p99.
+**  4. Durability.  With sync_full every group commit is fsynced before
+**     the requests it holds are answered.  By default (store_set_sync
+**     not full) a group commit is in the database when the requests are
+**     answered, so a crash of the server loses nothing, and the syncer
+**     thread fsyncs the log within DURABLE_MS (a power cut may lose the
+**     entries of the last DURABLE_MS) and checkpoints it every
+**     CHECKPOINT_MS, so that the writer itself never waits for the disk.
+**     On this project's 2-core test machine an fsync costs 7-10 ms:
+**     that is the difference between a 5 ms and a 25 ms p99.
 **  5. Entries nobody waits for (authentication failures) are copied into
 **     the queue; when it is full, their producer blocks until there is
 **     room, so a flood of bad tokens is slowed down rather than dropped
@@ -33,6 +36,7 @@
 */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "server/srv_int.h"
@@ -40,6 +44,7 @@
 #define BATCH_MAX 2048
 #define QUEUE_MAX 65536
 #define DURABLE_MS 100
+#define CHECKPOINT_MS 1000
 
 static srv_req *req_of(srv_waiter *w)
 {
@@ -133,6 +138,52 @@ static void *writer(void *arg)
     return NULL;
 }
 
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Note 4: make group commits durable and checkpoint, off the writer. */
+static void *syncer(void *arg)
+{
+    srv *s = arg;
+    srv_auditq *q = &s->aq;
+    unsigned long synced = 0, checkpointed = 0;
+    uint64_t last_ckpt = util_now_us();
+    int stop = 0;
+    while (!stop) {
+        struct timespec ts;
+        unsigned long c;
+        deadline_in(&ts, DURABLE_MS);
+        pthread_mutex_lock(&q->lock);
+        while (!q->sync_stop &&
+               pthread_cond_timedwait(&q->tick, &q->lock, &ts) == 0)
+            ;
+        stop = q->sync_stop;
+        pthread_mutex_unlock(&q->lock);
+        c = atomic_load(&q->commits);
+        if (c != synced) {
+            if (store_sync(q->sync_st) == LIAISON_OK)
+                synced = c;
+            else
+                atomic_fetch_add(&q->sync_failures, 1);
+        }
+        if (c != checkpointed &&
+            (stop || util_now_us() - last_ckpt >= CHECKPOINT_MS * 1000)) {
+            store_checkpoint(q->sync_st);
+            checkpointed = c;
+            last_ckpt = util_now_us();
+        }
+    }
+    return NULL;
+}
+
 int srv_auditq_start(srv *s, struct liaison_err *err)
 {
     srv_auditq *q = &s->aq;
@@ -140,14 +191,28 @@ int srv_auditq_start(srv *s, struct liaison_err *err)
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     pthread_cond_init(&q->space, NULL);
+    pthread_cond_init(&q->tick, NULL);
     q->sync_full = s->cfg.sync_full;
     rc = store_open(s->db, &q->st, err);
     if (rc)
         return rc;
+    if (!q->sync_full) {
+        rc = store_open(s->db, &q->sync_st, err);
+        if (!rc && (rc = store_set_sync(q->st, 0)))
+            util_err(err, rc, 0, 0, "audit log: %s", store_last_error(q->st));
+        if (rc)
+            return rc;
+    }
     if (pthread_create(&q->thread, NULL, writer, s))
         return util_err(err, LIAISON_ENOMEM, 0, 0,
                         "cannot start the audit writer");
     q->started = 1;
+    if (!q->sync_full) {
+        if (pthread_create(&q->sync_thread, NULL, syncer, s))
+            return util_err(err, LIAISON_ENOMEM, 0, 0,
+                            "cannot start the audit syncer");
+        q->sync_started = 1;
+    }
     return LIAISON_OK;
 }
 
@@ -164,6 +229,15 @@ void srv_auditq_stop(srv *s)
         pthread_join(q->thread, NULL);
         q->started = 0;
     }
+    if (q->sync_started) {
+        /* The writer has drained: one last sync, then the syncer exits. */
+        pthread_mutex_lock(&q->lock);
+        q->sync_stop = 1;
+        pthread_cond_broadcast(&q->tick);
+        pthread_mutex_unlock(&q->lock);
+        pthread_join(q->sync_thread, NULL);
+        q->sync_started = 0;
+    }
     /* Nothing should be left; fail whatever is. */
     for (it = q->head; it; it = next) {
         next = it->next;
@@ -172,6 +246,9 @@ void srv_auditq_stop(srv *s)
     q->head = q->tail = NULL;
     store_close(q->st);
     q->st = NULL;
+    store_close(q->sync_st);
+    q->sync_st = NULL;
+    pthread_cond_destroy(&q->tick);
     pthread_cond_destroy(&q->space);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->lock);

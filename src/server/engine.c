@@ -263,3 +263,24 @@ int64_t srv_index_seq(srv *s)
     pthread_mutex_unlock(&s->eng.lock);
     return seq;
 }
+
+int srv_wait_index(srv *s, int64_t seq, int timeout_ms)
+{
+    struct timespec ts;
+    int rc = LIAISON_OK;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->eng.lock);
+    while (s->eng.cur->seq < seq)
+        if (pthread_cond_timedwait(&s->eng.cond, &s->eng.lock, &ts)) {
+            rc = s->eng.cur->seq < seq ? LIAISON_ETIMEOUT : LIAISON_OK;
+            break;
+        }
+    pthread_mutex_unlock(&s->eng.lock);
+    return rc;
+}

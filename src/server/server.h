@@ -62,6 +62,9 @@ int srv_tls(const srv *s);
 
 /* The store change sequence the current index reflects. */
 int64_t srv_index_seq(srv *s);
+/* Wait until the index reflects change seq: LIAISON_OK, or
+** LIAISON_ETIMEOUT after timeout_ms. */
+int srv_wait_index(srv *s, int64_t seq, int timeout_ms);
 
 /* Stop gracefully: refuse new requests (503), let in-flight ones finish
 ** (at most grace_ms, then wait only for those whose results are being

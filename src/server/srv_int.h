@@ -248,12 +248,17 @@ typedef struct srv_auditq {
     pthread_cond_t space;       /* the queue has room again */
     srv_audit_item *head, *tail;
     long len;
-    int stop;
+    int stop;                   /* the writer drains and exits */
+    int sync_stop;              /* then the syncer syncs once and exits */
+    pthread_cond_t tick;        /* wakes the syncer at shutdown */
     pthread_t thread;
     int started;
-    store *st;
+    pthread_t sync_thread;
+    int sync_started;
+    store *st;                  /* the writer's handle */
+    store *sync_st;             /* the syncer's handle */
     int sync_full;
-    atomic_long appended, commits, failures;
+    atomic_ulong appended, commits, failures, sync_failures;
 } srv_auditq;
 
 int srv_auditq_start(srv *s, struct liaison_err *err);

@@ -560,12 +560,38 @@ static void pg_close(store *s)
     util_free(q);
 }
 
+/* Durability (store.h).  synchronous_commit=off: a commit returns before
+** the WAL is flushed; the server's WAL writer flushes it within
+** 3 x wal_writer_delay, or store_sync() does at once. */
+static int pg_set_sync(store *s, int full)
+{
+    return pg_command((pg_store *)s, full ? "SET synchronous_commit TO on"
+                                          : "SET synchronous_commit TO off",
+                      0, NULL, NULL, "setting sync");
+}
+
+/* A synchronous commit that writes a commit record flushes the WAL up to
+** it, and so every earlier commit of anyone. */
+static int pg_sync(store *s)
+{
+    pg_store *q = (pg_store *)s;
+    int rc = pg_command(q, "BEGIN; SET LOCAL synchronous_commit TO on;"
+                        " SELECT txid_current(); COMMIT", 0, NULL, NULL,
+                        "syncing");
+    if (rc < 0 && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+        pg_command(q, "ROLLBACK", 0, NULL, NULL, "rollback");
+    return rc;
+}
+
 static const struct store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .set_sync = pg_set_sync,
+    .sync = pg_sync,
+    .checkpoint = NULL,
     .record_put = pg_record_put,
     .record_get = pg_record_get,
     .record_delete = pg_record_delete,

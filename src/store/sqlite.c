@@ -542,12 +542,57 @@ static void sq_close(store *s)
     util_free(q);
 }
 
+/* Durability (store.h).  Not full: synchronous=NORMAL (WAL mode stays
+** consistent; a commit is durable once the WAL is synced) and no
+** automatic checkpoints on this handle, which would fsync in its commits. */
+static int sq_set_sync(store *s, int full)
+{
+    sq_store *q = (sq_store *)s;
+    int rc = sqlite3_exec(q->db, full ? "PRAGMA synchronous = FULL;"
+                                        "PRAGMA wal_autocheckpoint = 1000"
+                                      : "PRAGMA synchronous = NORMAL;"
+                                        "PRAGMA wal_autocheckpoint = 0",
+                          NULL, NULL, NULL);
+    return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "setting sync");
+}
+
+/* fsync the WAL through this connection's own handle on it (every
+** connection's commits live in the same file). */
+static int sq_sync(store *s)
+{
+    sq_store *q = (sq_store *)s;
+    sqlite3_file *wal = NULL;
+    int64_t seq;
+    int rc = sq_last_seq(s, &seq);    /* a read: the WAL is open now */
+    if (rc < 0)
+        return rc;
+    rc = sqlite3_file_control(q->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                              &wal);
+    if (rc != SQLITE_OK || !wal || !wal->pMethods)
+        return store_set_error(s, LIAISON_EDB, "syncing: no WAL file");
+    rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "syncing the WAL");
+}
+
+static int sq_checkpoint(store *s)
+{
+    sq_store *q = (sq_store *)s;
+    int rc = sqlite3_wal_checkpoint_v2(q->db, "main",
+                                       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return LIAISON_OK;      /* someone else is checkpointing */
+    return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "checkpointing");
+}
+
 static const struct store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .set_sync = sq_set_sync,
+    .sync = sq_sync,
+    .checkpoint = sq_checkpoint,
     .record_put = sq_record_put,
     .record_get = sq_record_get,
     .record_delete = sq_record_delete,

@@ -198,6 +198,33 @@ int store_in_transaction(store *s)
     return s->tx != STORE_TX_NONE;
 }
 
+/* ---------------------------------------------------------------- durability */
+
+int store_set_sync(store *s, int full)
+{
+    if (s->tx != STORE_TX_NONE)
+        return store_set_error(s, LIAISON_ESTATE,
+                               "cannot change the sync mode in a "
+                               "transaction");
+    return s->ops->set_sync(s, full != 0);
+}
+
+int store_sync(store *s)
+{
+    if (s->tx != STORE_TX_NONE)
+        return store_set_error(s, LIAISON_ESTATE,
+                               "cannot sync in a transaction");
+    return s->ops->sync(s);
+}
+
+int store_checkpoint(store *s)
+{
+    if (s->tx != STORE_TX_NONE)
+        return store_set_error(s, LIAISON_ESTATE,
+                               "cannot checkpoint in a transaction");
+    return s->ops->checkpoint ? s->ops->checkpoint(s) : LIAISON_OK;
+}
+
 /* Start a write: join the caller's transaction or open an implicit one
 ** (*implicit = 1).  A spoiled transaction takes no more writes. */
 static int wbegin(store *s, int *implicit)

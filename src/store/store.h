@@ -86,6 +86,26 @@ int store_rollback(store *s);
 /* 1 if a transaction is open on this handle. */
 int store_in_transaction(store *s);
 
+/* ---------------------------------------------------------------- durability */
+
+/* How this handle's commits reach the disk.  full (the default): a commit
+** returns once it is synced (SQLite synchronous=FULL, PostgreSQL
+** synchronous_commit=on).  Not full: a commit returns once it is in the
+** database, so it survives a crash of this process but not a power cut
+** until a later store_sync() on any handle of the same store; SQLite also
+** stops checkpointing on this handle's commits (call store_checkpoint()
+** from another handle).  For a writer that commits often and cannot wait
+** for a disk flush each time (the server's audit writer). */
+int store_set_sync(store *s, int full);
+/* Make every commit made so far by any handle durable (fsync the SQLite
+** WAL; on PostgreSQL, a synchronous commit flushes the WAL).  Takes no
+** write lock. */
+int store_sync(store *s);
+/* SQLite: copy what it can of the WAL back into the database without
+** waiting for readers or writers (a PASSIVE checkpoint).  PostgreSQL: a
+** no-op. */
+int store_checkpoint(store *s);
+
 /* ---------------------------------------------------------------- records */
 
 /* A stored record: columns plus canonical JSON.  Strings are borrowed. */

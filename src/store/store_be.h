@@ -40,6 +40,12 @@ struct store_ops {
     int (*commit)(store *s);
     int (*rollback)(store *s);
 
+    /* Durability (store_set_sync, store_sync, store_checkpoint); NULL
+    ** checkpoint: nothing to do. */
+    int (*set_sync)(store *s, int full);
+    int (*sync)(store *s);
+    int (*checkpoint)(store *s);
+
     int (*record_put)(store *s, const store_rec *r, int64_t now);
     int (*record_get)(store *s, const char *id, char **json, size_t *len);
     int (*record_delete)(store *s, const char *id, int64_t now);
