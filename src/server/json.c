@@ -115,7 +115,7 @@ json_t *srv_json_object(const char *s, size_t n, const srv_json_limits *lim,
     }
     if (srv_json_scan(s, n, lim, 0, e))
         return NULL;
-    v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+    v = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!v) {
         srv_error_set(e, 400, "malformed_json", "line %d, column %d: %s",
                       jerr.line, jerr.column, jerr.text);
