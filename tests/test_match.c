@@ -22,6 +22,69 @@ TEST(jaro_winkler_known_values)
     CHECK(NEAR(match_jaro_winkler("", 0, "", 0), 1.0));
 }
 
+/* Reference: the textbook optimal-string-alignment table. */
+static int osa_reference(const char *a, int la, const char *b, int lb)
+{
+    int d[20][20], i, j;
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (i = 1; i <= la; i++) {
+        for (j = 1; j <= lb; j++) {
+            int c = a[i - 1] == b[j - 1] ? 0 : 1, v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + c < v)
+                v = d[i - 1][j - 1] + c;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+/* The bit-parallel distance agrees with the table on random strings over
+** a small alphabet (many repeats and transpositions). */
+TEST(edit_distance_matches_reference)
+{
+    unsigned x = 12345;
+    int n, bad = 0;
+    for (n = 0; n < 20000; n++) {
+        char a[20], b[20];
+        int la, lb, i, ref, got, cap;
+        x = x * 1103515245u + 12345u;
+        la = (int)(x >> 16) % 13;
+        x = x * 1103515245u + 12345u;
+        lb = (int)(x >> 16) % 13;
+        for (i = 0; i < la; i++) {
+            x = x * 1103515245u + 12345u;
+            a[i] = (char)('a' + (x >> 16) % 4);
+        }
+        for (i = 0; i < lb; i++) {
+            x = x * 1103515245u + 12345u;
+            b[i] = (char)('a' + (x >> 16) % 4);
+        }
+        ref = osa_reference(a, la, b, lb);
+        got = match_edit_distance(a, (size_t)la, b, (size_t)lb, 20);
+        cap = match_edit_distance(a, (size_t)la, b, (size_t)lb, 2);
+        if (got != ref || cap != (ref > 2 ? 3 : ref))
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+}
+
+TEST(signatures_bound_shared_letters)
+{
+    uint64_t a = match_signature("hammouchi", 9);
+    uint64_t b = match_signature("hamouchi", 8);
+    CHECK_EQ(__builtin_popcountll(a), 9);     /* h and m twice: two bits each */
+    CHECK_EQ(__builtin_popcountll(a & b), 8); /* all but the second m */
+    CHECK_EQ(match_signature("", 0), 0);
+}
+
 TEST(edit_distance)
 {
     CHECK_EQ(match_edit_distance("kitten", 6, "sitting", 7, 5), 3);

@@ -19,6 +19,7 @@
 **    buffer addressed by 32-bit offsets; offset 0 is the empty string.
 */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "index/index.h"
@@ -162,6 +163,7 @@ void liaison_engine_free(liaison_engine *e)
     idx_vec_fini(&e->doc_head);
     util_free(e->post_off);
     util_free(e->post);
+    util_free(e->name_year);
     util_free(e->key_off);
     util_free(e->key_toks);
     util_free(e->cls_off);
@@ -200,6 +202,8 @@ static uint32_t intern_tok(liaison_engine *e, const text_name *n,
     v->skel_len = t->skel_len;
     v->flags = t->flags & (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL);
     v->cls = t->cls;
+    v->fsig = match_signature(text_tok_form(n, t), t->form_len);
+    v->psig = match_signature(text_tok_phon(n, t), t->phon_len);
     return id;
 }
 
@@ -311,6 +315,15 @@ int liaison_engine_add(liaison_engine *e, const liaison_record *r)
         ir = &IDX_AT(e->recs, idx_rec, rec);
         ir->ndob++;
     }
+    {
+        const match_date *d = &IDX_AT(e->dates, match_date, ir->dob);
+        int lo = 9999, hi = 0, k;
+        for (k = 0; k < ir->ndob; k++) {
+            lo = d[k].y1 < lo ? d[k].y1 : lo;
+            hi = d[k].y2 > hi ? d[k].y2 : hi;
+        }
+        ir->year = ir->ndob && hi - lo <= IDX_YEAR_SPREAD ? (uint16_t)lo : 0;
+    }
     ir->nat = (uint32_t)e->nats.n;
     for (i = 0; i < r->n_nationalities && ir->nnat < 255; i++) {
         char *c;
@@ -385,7 +398,31 @@ static int compute_weights(liaison_engine *e)
     return LIAISON_OK;
 }
 
-/* Postings: vocabulary id -> names containing it, in name order. */
+static int cmp_year(const void *a, const void *b, void *ud)
+{
+    const uint16_t *year = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (year[x] != year[y])
+        return year[x] < year[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static void sort_by_year(uint32_t *p, size_t n, const uint16_t *year)
+{
+    size_t i, j;
+    if (n > 32) {
+        qsort_r(p, n, sizeof(uint32_t), cmp_year, (void *)year);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        uint32_t x = p[i];
+        for (j = i; j > 0 && cmp_year(&p[j - 1], &x, (void *)year) > 0; j--)
+            p[j] = p[j - 1];
+        p[j] = x;
+    }
+}
+
+/* Postings: vocabulary id -> names containing it. */
 static int build_postings(liaison_engine *e)
 {
     size_t nv = e->vocab.n, nn = e->n_names, i, total;
@@ -414,6 +451,16 @@ static int build_postings(liaison_engine *e)
         }
     }
     util_free(fill);
+    /* Each list by (birth year, name): no year first. */
+    e->name_year = util_malloc((nn ? nn : 1) * sizeof(uint16_t));
+    if (!e->name_year)
+        return LIAISON_ENOMEM;
+    for (i = 0; i < nn; i++)
+        e->name_year[i] = IDX_AT(e->recs, idx_rec,
+                                 IDX_AT(e->name_rec, uint32_t, i)).year;
+    for (i = 0; i < nv; i++)
+        sort_by_year(e->post + e->post_off[i], e->post_off[i + 1] -
+                     e->post_off[i], e->name_year);
     return LIAISON_OK;
 }
 
@@ -486,6 +533,15 @@ static int key_fill(liaison_engine *e, const char *k, size_t len,
     return LIAISON_OK;
 }
 
+static int cmp_df_desc(const void *a, const void *b, void *ud)
+{
+    const idx_vtok *v = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (v[x].df != v[y].df)
+        return v[x].df < v[y].df ? 1 : -1;
+    return x < y ? -1 : x > y;
+}
+
 static int build_keys(liaison_engine *e)
 {
     key_pass kp;
@@ -515,6 +571,11 @@ static int build_keys(liaison_engine *e)
     memcpy(kp.fill, e->key_off, nk * sizeof(uint32_t));
     for (i = 0; i < nv && !rc; i++)
         rc = each_key(e, (uint32_t)i, key_fill, &kp);
+    /* Most frequent parts first: a query looks at the head of a long list
+    ** (see search.c, consider_key). */
+    for (i = 0; i < nk && !rc; i++)
+        qsort_r(e->key_toks + e->key_off[i], e->key_off[i + 1] - e->key_off[i],
+                sizeof(uint32_t), cmp_df_desc, e->vocab.p);
 out:
     idx_vec_fini(&kp.counts);
     util_free(kp.fill);
@@ -591,6 +652,8 @@ void idx_vtok_view(const liaison_engine *e, uint32_t tok, match_tok *out)
     out->skel_len = v->skel_len;
     out->flags = v->flags;
     out->cls = v->cls;
+    out->fsig = v->fsig;
+    out->psig = v->psig;
 }
 
 /* Weight of one occurrence: the part's weight, less for titles and

@@ -9,7 +9,10 @@
 **                many names contain it, and its weight
 **   names        per indexed name: its record, its parts (vocabulary ids
 **                with positions and per-occurrence flags) in one array
-**   postings     per vocabulary entry: the names containing it (CSR)
+**   postings     per vocabulary entry: the names containing it (CSR),
+**                names without a usable birth year first, then by year, so
+**                that a query with a date of birth walks only the years
+**                that could still make a hit
 **   keys         skeletons and their single-deletion variants -> the
 **                vocabulary entries having them, and class -> entries, so
 **                that a query part finds similarly spelled parts without
@@ -37,6 +40,7 @@ typedef struct idx_vtok {
     int32_t cls;
     uint32_t df;                /* names containing this part */
     float weight;               /* evidence weight in [0,1] */
+    uint64_t fsig, psig;        /* letter signatures (match_signature) */
 } idx_vtok;
 
 typedef struct idx_unit {
@@ -53,6 +57,7 @@ typedef struct idx_rec {
     uint8_t ndob, nnat;
     uint8_t kind, sharing;
     char gender;                /* 'M', 'F' or 0 */
+    uint16_t year;              /* earliest birth year, 0: none or too spread */
 } idx_rec;
 
 typedef struct idx_doc {
@@ -92,7 +97,8 @@ struct liaison_engine {
 
     /* built by liaison_engine_build */
     uint32_t *post_off;         /* vocab -> first posting (nvocab+1) */
-    uint32_t *post;             /* name ids */
+    uint32_t *post;             /* name ids, by (birth year, name) */
+    uint16_t *name_year;        /* name -> its record's year (idx_rec.year) */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
     uint32_t *key_toks;         /* vocab ids */
@@ -114,6 +120,10 @@ void idx_vec_init(idx_vec *v, size_t size);
 void idx_vec_fini(idx_vec *v);
 void *idx_vec_push(idx_vec *v);         /* NULL on ENOMEM */
 #define IDX_AT(v, type, i) (((type *)(v).p)[i])
+
+/* A record's birth years may spread this much and still be filed under
+** the earliest (alternative dates a year or two apart are common). */
+#define IDX_YEAR_SPREAD 2
 
 /* Build-time helpers (engine.c). */
 const char *idx_str(const liaison_engine *e, uint32_t off);

@@ -17,8 +17,10 @@
 **    make a hit anyway, and its score is still computed in full if the
 **    name is reached through another part.  Only the best-accumulating
 **    names (a few times the limit) are scored in full.
-** 3. Scoring.  match_names aligns query and name parts; similarities are
-**    memoised per (query part, vocabulary entry) for the query.  A record
+** 3. Scoring.  match_names aligns query and name parts, looking up the
+**    similarities the expansion computed (one row per vocabulary entry
+**    found): a part the expansion did not find is not similar, and no
+**    string is compared while scoring candidates.  A record
 **    scores the best of its names, adjusted by date of birth, nationality
 **    and gender.  Documents, VINs and plates are exact lookups.
 ** 4. No allocation per query: the searcher owns every scratch array,
@@ -32,10 +34,12 @@
 
 #include "index/index.h"
 
-#define MEMO_BITS 14
-#define MEMO_SIZE (1u << MEMO_BITS)
 #define MAX_EXP 8192            /* kept expansions per query */
 #define MAX_EXAMINE 6000        /* vocabulary entries compared per part */
+#define MAX_ROWS 16384          /* vocabulary entries compared per query */
+#define SKEL_CAP 128            /* parts looked at under the query's skeleton */
+#define POSTINGS_BUDGET 4096u    /* postings walked before costly parts are left out */
+#define DEL_CAP 24              /* ...and under each one-deletion variant */
 #define MAX_HITS_CAP 1000
 #define MAX_ALTS 8              /* alternatives in one name field */
 
@@ -45,12 +49,26 @@ typedef struct exp_ent {
     uint8_t qi, how;
 } exp_ent;
 
-typedef struct memo_ent {
-    uint32_t gen;
-    uint32_t tok;
-    uint8_t qi, how;
-    float sim;
-} memo_ent;
+#define EXP_CACHE_SLOTS 4096    /* parts whose expansion a searcher keeps */
+#define EXP_CACHE_ENTRIES 96    /* longest expansion kept */
+
+typedef struct exp_cache_ent {
+    uint64_t key;
+    int32_t cls;
+    uint8_t used, form_len;
+    uint16_t n;
+    char form[40];
+    struct {
+        uint32_t tok;
+        float sim;
+        uint8_t how;
+    } ent[EXP_CACHE_ENTRIES];
+} exp_cache_ent;
+
+typedef struct sim_row {
+    float sim[TEXT_MAX_TOKENS];
+    uint8_t how[TEXT_MAX_TOKENS];
+} sim_row;
 
 typedef struct rec_score {
     uint32_t rec;
@@ -59,6 +77,7 @@ typedef struct rec_score {
     float name_score;
     int8_t dob_rel, nat, gender;
     int8_t alt;                 /* query name alternative of the best name */
+    float ceiling;              /* best score any name could reach */
     int32_t doc;                /* matching document, or -1 */
 } rec_score;
 
@@ -73,6 +92,8 @@ struct liaison_searcher {
     const char *qnat;           /* alpha-3 or NULL */
     const char *qgender;
     unsigned kinds;             /* record kinds names are screened against */
+    double threshold;
+    unsigned year_lo, year_hi;  /* birth years worth walking (0: all) */
     const char *qname;          /* the query's name field, as given */
     size_t alt_off[MAX_ALTS], alt_len[MAX_ALTS];
     int nalts, cur_alt;         /* alternatives; the one prepared now */
@@ -82,8 +103,12 @@ struct liaison_searcher {
     uint32_t *seen;             /* per vocabulary entry: stamp */
     uint32_t seen_stamp;
 
-    memo_ent *memo;
-    uint32_t memo_gen;
+    exp_cache_ent *cache;       /* EXP_CACHE_SLOTS entries */
+    sim_row *rows;              /* MAX_ROWS rows */
+    size_t nrows;
+    uint32_t *tok_row;          /* per vocabulary entry: its row */
+    uint32_t *tok_stamp;        /* ...valid when equal to tok_gen */
+    uint32_t tok_gen;
 
     float *acc;                 /* per name */
     uint32_t *acc_stamp;
@@ -127,7 +152,10 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->e = e;
     rc = text_ctx_new(e->tables, &s->tctx);
     s->seen = util_calloc(nv, sizeof(uint32_t));
-    s->memo = util_calloc(MEMO_SIZE, sizeof(memo_ent));
+    s->rows = util_malloc(MAX_ROWS * sizeof(sim_row));
+    s->cache = util_calloc(EXP_CACHE_SLOTS, sizeof(exp_cache_ent));
+    s->tok_row = util_malloc(nv * sizeof(uint32_t));
+    s->tok_stamp = util_calloc(nv, sizeof(uint32_t));
     s->acc = util_calloc(nn, sizeof(float));
     s->acc_stamp = util_calloc(nn, sizeof(uint32_t));
     s->touched = util_malloc(nn * sizeof(uint32_t));
@@ -135,7 +163,9 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->rec_stamp = util_calloc(nr, sizeof(uint32_t));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
-    if (rc || !s->seen || !s->memo || !s->acc || !s->acc_stamp ||
+    if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
+        !s->tok_stamp ||
+        !s->acc || !s->acc_stamp ||
         !s->touched || !s->rec_slot || !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
@@ -150,7 +180,10 @@ void liaison_searcher_free(liaison_searcher *s)
         return;
     text_ctx_free(s->tctx);
     util_free(s->seen);
-    util_free(s->memo);
+    util_free(s->rows);
+    util_free(s->cache);
+    util_free(s->tok_row);
+    util_free(s->tok_stamp);
     util_free(s->acc);
     util_free(s->acc_stamp);
     util_free(s->touched);
@@ -175,39 +208,43 @@ static uint32_t next_gen(uint32_t *gen, uint32_t *arr, size_t n)
     return *gen;
 }
 
-/* ---------------------------------------------------------------- memo */
+/* ---------------------------------------------------------------- sims */
 
-static memo_ent *memo_slot(liaison_searcher *s, int qi, uint32_t tok)
+/* Similarities of the query's parts to vocabulary entries, one row per
+** entry, computed once per query: by the expansion for the entries it
+** finds, and on demand while scoring for the other parts of candidate
+** names.  A negative value means "not computed yet". */
+static sim_row *row_of(liaison_searcher *s, uint32_t tok)
 {
-    uint32_t h = (tok * 2654435761u) ^ ((uint32_t)qi * 40503u);
-    uint32_t i = h & (MEMO_SIZE - 1), probes;
-    for (probes = 0; probes < 16; probes++) {
-        memo_ent *m = &s->memo[i];
-        if (m->gen != s->memo_gen || (m->tok == tok && m->qi == qi))
-            return m;
-        i = (i + 1) & (MEMO_SIZE - 1);
-    }
-    return NULL;                /* crowded: compute without memoising */
+    sim_row *r;
+    int i;
+    if (s->tok_stamp[tok] == s->tok_gen)
+        return &s->rows[s->tok_row[tok]];
+    if (s->nrows == MAX_ROWS)
+        return NULL;
+    s->tok_stamp[tok] = s->tok_gen;
+    s->tok_row[tok] = (uint32_t)s->nrows;
+    r = &s->rows[s->nrows++];
+    for (i = 0; i < TEXT_MAX_TOKENS; i++)
+        r->sim[i] = -1.0f;
+    return r;
 }
 
 static double tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
 {
-    memo_ent *m = memo_slot(s, qi, tok);
+    sim_row *r = row_of(s, tok);
     match_tok v;
     double sim;
     int h;
-    if (m && m->gen == s->memo_gen) {
-        *how = m->how;
-        return m->sim;
+    if (r && r->sim[qi] >= 0) {
+        *how = r->how[qi];
+        return r->sim[qi];
     }
     idx_vtok_view(s->e, tok, &v);
     sim = match_tok_sim(&s->qt[qi], &v, &h);
-    if (m) {
-        m->gen = s->memo_gen;
-        m->tok = tok;
-        m->qi = (uint8_t)qi;
-        m->sim = (float)sim;
-        m->how = (uint8_t)h;
+    if (r) {
+        r->sim[qi] = (float)sim;
+        r->how[qi] = (uint8_t)h;
     }
     *how = h;
     return sim;
@@ -233,20 +270,97 @@ static void consider(liaison_searcher *s, int qi, uint32_t tok, int *examined)
     }
 }
 
+/* Look at the parts under one key, most frequent first, at most cap of
+** them: past the head of a long list (a short skeleton shared by a
+** thousand spellings) lie rare parts that are mostly unrelated. */
 static void consider_key(liaison_searcher *s, int qi, const char *k,
-                         size_t len, int *examined)
+                         size_t len, uint32_t cap, int *examined)
 {
     const liaison_engine *e = s->e;
     int64_t id = util_strmap_get(&e->key_map, k, len);
-    uint32_t i;
+    uint32_t i, end;
     if (id < 0)
         return;
-    for (i = e->key_off[id]; i < e->key_off[id + 1] && *examined < MAX_EXAMINE;
-         i++)
+    end = e->key_off[id + 1];
+    if (end - e->key_off[id] > cap)
+        end = e->key_off[id] + cap;
+    for (i = e->key_off[id]; i < end && *examined < MAX_EXAMINE; i++)
         consider(s, qi, e->key_toks[i], examined);
 }
 
+static void expand_fresh(liaison_searcher *s, int qi);
+
+/* The expansion cache.  Traffic repeats name parts (Mohammed, Ali,
+** Yilmaz), and a part's expansion depends on nothing but the part and the
+** engine, which never changes under a searcher: each searcher keeps the
+** expansions of recent parts, direct-mapped by a hash of the part. */
+static uint64_t part_key(const match_tok *q)
+{
+    uint64_t h = util_hash(q->form, q->form_len);
+    return h ^ ((uint64_t)(uint32_t)q->cls * 0x9E3779B97F4A7C15ULL) ^
+           ((uint64_t)(q->flags & (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL)) << 56);
+}
+
+static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
+                                 uint64_t key)
+{
+    exp_cache_ent *c = &s->cache[key & (EXP_CACHE_SLOTS - 1)];
+    if (c->used && c->key == key && c->form_len == q->form_len &&
+        c->cls == q->cls && !memcmp(c->form, q->form, q->form_len))
+        return c;
+    return NULL;
+}
+
+static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
+                       uint32_t from, uint32_t to)
+{
+    exp_cache_ent *c = &s->cache[key & (EXP_CACHE_SLOTS - 1)];
+    uint32_t i;
+    if (to - from > EXP_CACHE_ENTRIES || q->form_len > sizeof(c->form)) {
+        c->used = 0;
+        return;
+    }
+    c->used = 1;
+    c->key = key;
+    c->cls = q->cls;
+    c->form_len = q->form_len;
+    memcpy(c->form, q->form, q->form_len);
+    c->n = (uint16_t)(to - from);
+    for (i = from; i < to; i++) {
+        c->ent[i - from].tok = s->exp[i].tok;
+        c->ent[i - from].sim = s->exp[i].sim;
+        c->ent[i - from].how = s->exp[i].how;
+    }
+}
+
 static void expand_part(liaison_searcher *s, int qi)
+{
+    const match_tok *q = &s->qt[qi];
+    size_t i;
+    uint64_t ck = part_key(q);
+    const exp_cache_ent *hit = cache_slot(s, q, ck);
+
+    s->exp_start[qi + 1] = s->exp_start[qi];
+    if (hit && s->exp_start[qi] + hit->n <= MAX_EXP) {
+        for (i = 0; i < hit->n; i++) {
+            sim_row *r = row_of(s, hit->ent[i].tok);
+            exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
+            x->tok = hit->ent[i].tok;
+            x->sim = hit->ent[i].sim;
+            x->qi = (uint8_t)qi;
+            x->how = hit->ent[i].how;
+            if (r) {
+                r->sim[qi] = x->sim;
+                r->how[qi] = x->how;
+            }
+        }
+        return;
+    }
+    expand_fresh(s, qi);
+    cache_fill(s, q, ck, s->exp_start[qi], s->exp_start[qi + 1]);
+}
+
+static void expand_fresh(liaison_searcher *s, int qi)
 {
     const liaison_engine *e = s->e;
     const match_tok *q = &s->qt[qi];
@@ -255,7 +369,7 @@ static void expand_part(liaison_searcher *s, int qi)
     int64_t id;
     size_t i;
 
-    s->exp_start[qi + 1] = s->exp_start[qi];
+    /* Parts looked at once per part (many keys share parts). */
     s->seen_stamp = next_gen(&s->seen_stamp, s->seen, e->vocab.n);
     /* exact form, in either script flag */
     memcpy(key + 1, q->form, q->form_len);
@@ -274,20 +388,52 @@ static void expand_part(liaison_searcher *s, int qi)
     }
     /* skeleton and its deletions (one-letter skeletons are too broad) */
     if (q->skel_len >= 2)
-        consider_key(s, qi, q->skel, q->skel_len, &examined);
+        consider_key(s, qi, q->skel, q->skel_len, SKEL_CAP, &examined);
     if (q->skel_len >= 4 && q->skel_len <= sizeof(del)) {
         for (i = 0; i < q->skel_len; i++) {
             if (i > 0 && q->skel[i] == q->skel[i - 1])
                 continue;
             memcpy(del, q->skel, i);
             memcpy(del + i, q->skel + i + 1, q->skel_len - i - 1);
-            consider_key(s, qi, del, q->skel_len - 1, &examined);
+            consider_key(s, qi, del, q->skel_len - 1, DEL_CAP, &examined);
         }
     }
 }
 
 /* ---------------------------------------------------------------- candidates */
 
+/* First posting in [lo, hi) whose name's year is at least y. */
+static uint32_t year_bound(const liaison_engine *e, uint32_t lo, uint32_t hi,
+                           unsigned y)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (e->name_year[e->post[mid]] < y)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
+{
+    const liaison_engine *e = s->e;
+    uint32_t p;
+    for (p = from; p < to; p++) {
+        uint32_t n = e->post[p];
+        if (s->acc_stamp[n] != s->acc_gen) {
+            s->acc_stamp[n] = s->acc_gen;
+            s->acc[n] = 0;
+            s->touched[s->ntouched++] = n;
+        }
+        s->acc[n] += w;
+    }
+}
+
+/* Walk the postings of part qi's expansion.  With a year window (a query
+** date of birth and a threshold no record outside it can reach), only the
+** names without a year and those born inside the window are walked. */
 static void accumulate(liaison_searcher *s, int qi)
 {
     const liaison_engine *e = s->e;
@@ -295,16 +441,15 @@ static void accumulate(liaison_searcher *s, int qi)
     for (x = s->exp_start[qi]; x < s->exp_start[qi + 1]; x++) {
         const exp_ent *ex = &s->exp[x];
         float w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
-        uint32_t p;
-        for (p = e->post_off[ex->tok]; p < e->post_off[ex->tok + 1]; p++) {
-            uint32_t n = e->post[p];
-            if (s->acc_stamp[n] != s->acc_gen) {
-                s->acc_stamp[n] = s->acc_gen;
-                s->acc[n] = 0;
-                s->touched[s->ntouched++] = n;
-            }
-            s->acc[n] += w;
+        uint32_t a = e->post_off[ex->tok], b = e->post_off[ex->tok + 1], m;
+        if (!s->year_lo || b - a < 16) {
+            walk(s, a, b, w);
+            continue;
         }
+        m = year_bound(e, a, b, 1);
+        walk(s, a, m, w);
+        walk(s, year_bound(e, m, b, s->year_lo),
+             year_bound(e, m, b, s->year_hi + 1u), w);
     }
 }
 
@@ -404,6 +549,8 @@ static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
     rs->gender = (int8_t)match_gender(s->qgender, g);
 }
 
+static double adjusted(const rec_score *rs, double name);
+
 static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
 {
     rec_score *rs;
@@ -425,6 +572,7 @@ static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
     rs->name = UINT32_MAX;
     rs->doc = -1;
     record_facts(s, rec, rs);
+    rs->ceiling = (float)adjusted(rs, 1.0);
     return rs;
 }
 
@@ -445,13 +593,17 @@ static int score_name(liaison_searcher *s, uint32_t n)
     uint32_t rec = IDX_AT(s->e->name_rec, uint32_t, n);
     if (!(s->kinds & (1u << IDX_AT(s->e->recs, idx_rec, rec).kind)))
         return LIAISON_OK;
+    rs = rec_entry(s, rec);
+    if (!rs)
+        return LIAISON_ENOMEM;
+    /* A record whose date of birth (or nationality, gender) rules it out
+    ** even for an exact name is not worth aligning names for. */
+    if (rs->ceiling < s->threshold)
+        return LIAISON_OK;
     load_name(s, n);
     match_names(&s->qside, &s->rside, side_sim, s, &ns);
     if (ns.score <= 0)
         return LIAISON_OK;
-    rs = rec_entry(s, rec);
-    if (!rs)
-        return LIAISON_ENOMEM;
     sc = adjusted(rs, ns.score);
     if (sc > rs->score) {
         rs->score = (float)sc;
@@ -508,11 +660,9 @@ static int prepare_name(liaison_searcher *s, const char *name, size_t len,
     rc = text_name_parse(s->tctx, name, len, &s->q);
     if (rc)
         return rc;
-    /* The memo is keyed by query part: a new name invalidates it. */
-    if (++s->memo_gen == 0) {
-        memset(s->memo, 0, MEMO_SIZE * sizeof(memo_ent));
-        s->memo_gen = 1;
-    }
+    /* Rows are per query part: a new name starts afresh. */
+    s->tok_gen = next_gen(&s->tok_gen, s->tok_stamp, s->e->vocab.n);
+    s->nrows = 0;
     s->exp_start[0] = 0;
     for (i = 0; i < s->q.ntoks; i++) {
         uint32_t x;
@@ -528,39 +678,74 @@ static int prepare_name(liaison_searcher *s, const char *name, size_t len,
     return LIAISON_OK;
 }
 
+/* Sort names by accumulated evidence, best first (ties: name order).
+** Insertion sort: k is a few dozen, and qsort would allocate. */
+static void sort_by_acc(uint32_t *a, size_t k, const float *acc)
+{
+    size_t i, j;
+    for (i = 1; i < k; i++) {
+        uint32_t x = a[i];
+        float v = acc[x];
+        for (j = i; j > 0 && (acc[a[j - 1]] < v ||
+                              (acc[a[j - 1]] == v && a[j - 1] > x)); j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
 /* Candidates for the prepared name, then full scores for the best. */
 static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
 {
     const liaison_engine *e = s->e;
-    size_t expensive = e->n_names / 50 > 2048 ? e->n_names / 50 : 2048;
-    int i, nq = s->q.ntoks, have_cheap = 0, rc;
+    const match_side *q = &s->qside;
+    int order[TEXT_MAX_TOKENS], i, j, n = 0, nq = s->q.ntoks, rc;
+    uint64_t spent = 0;
+    uint32_t covered = 0;
+    float total = 0, got = 0;
     size_t k, c;
 
+    /* Parts in order of cost (postings to walk), cheapest first. */
     for (i = 0; i < nq; i++) {
-        const text_tok *t = &s->q.toks[i];
-        if (!(t->flags & TEXT_TOK_TITLE) && cost[i] > 0 && cost[i] <= expensive &&
-            s->qside.wpos[t->first] >= 0.3f)
-            have_cheap = 1;
+        if ((s->q.toks[i].flags & TEXT_TOK_TITLE) || cost[i] == 0)
+            continue;
+        for (j = n; j > 0 && cost[order[j - 1]] > cost[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+        n++;
     }
+    for (i = 0; i < q->npos; i++)
+        total += q->wpos[i];
     s->acc_gen = next_gen(&s->acc_gen, s->acc_stamp, e->n_names);
     s->ntouched = 0;
-    for (i = 0; i < nq; i++) {
-        if (s->q.toks[i].flags & TEXT_TOK_TITLE)
-            continue;
-        if (have_cheap && cost[i] > expensive)
-            continue;
-        accumulate(s, i);
+    for (j = 0; j < n; j++) {
+        const text_tok *t = &s->q.toks[order[j]];
+        int p;
+        /* Once half the query's weight has been walked, a costly part
+        ** only adds names that share nothing rarer with the query: they
+        ** cannot reach a hit, and are scored in full anyway when reached
+        ** through another part. */
+        if (spent > 0 && spent + cost[order[j]] > POSTINGS_BUDGET &&
+            got >= 0.5f * total)
+            break;
+        accumulate(s, order[j]);
+        spent += cost[order[j]];
+        for (p = t->first; p <= t->last && p < MATCH_MAX_POS; p++) {
+            if (!(covered & (1u << p)))
+                got += q->wpos[p];
+            covered |= 1u << p;
+        }
     }
     k = limit * 8 < 64 ? 64 : limit * 8;
     select_top(s, k);
     if (k > s->ntouched)
         k = s->ntouched;
+    sort_by_acc(s->touched, k, s->acc);
     for (c = 0; c < k; c++) {
         rc = score_name(s, s->touched[c]);
         if (rc)
             return rc;
     }
-    return (int)k;
+    return (int)c;
 }
 
 /* A name field may hold alternatives, as lists write them: "A; B" and
@@ -632,6 +817,26 @@ static void screen_docs(liaison_searcher *s, const char *num)
     }
 }
 
+/* The birth years a record must fall in to reach the threshold with the
+** query's date of birth: beyond them even an exact name (and the same
+** nationality) scores below it.  Records with alternative dates are filed
+** under their earliest, so the window reaches IDX_YEAR_SPREAD lower. */
+static void year_window(liaison_searcher *s)
+{
+    match_facts f = {MATCH_DOB_FAR, 1, 0};
+    unsigned r;
+    s->year_lo = s->year_hi = 0;
+    if (!s->has_dob || s->qdob.y1 <= 0)
+        return;
+    if (match_adjust(1.0, &f) >= s->threshold)
+        return;                 /* any year could still hit */
+    f.dob = MATCH_DOB_MISMATCH;
+    r = match_adjust(1.0, &f) >= s->threshold ? 4 : 1;
+    s->year_lo = (unsigned)s->qdob.y1 > r + IDX_YEAR_SPREAD
+                     ? (unsigned)s->qdob.y1 - r - IDX_YEAR_SPREAD : 1;
+    s->year_hi = (unsigned)s->qdob.y2 + r;
+}
+
 /* ---------------------------------------------------------------- results */
 
 static result_priv *priv_of(liaison_result *res)
@@ -661,12 +866,23 @@ void liaison_result_fini(liaison_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-static int cmp_rec(const void *a, const void *b)
+/* Best record first (ties: record order), without allocating. */
+static int rec_before(const rec_score *x, const rec_score *y)
 {
-    const rec_score *x = a, *y = b;
     if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return x->rec < y->rec ? -1 : x->rec > y->rec;
+        return x->score > y->score;
+    return x->rec < y->rec;
+}
+
+static void sort_recs(rec_score *r, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        rec_score x = r[i];
+        for (j = i; j > 0 && rec_before(&x, &r[j - 1]); j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
 }
 
 /* ---------------------------------------------------------------- why */
@@ -858,6 +1074,8 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
                   ? util_country_alpha3(q->nationality) : NULL;
     s->qgender = q->gender;
     s->kinds = opts && opts->kinds ? opts->kinds : LIAISON_KINDS_PERSON;
+    s->threshold = threshold;
+    year_window(s);
     s->q.ntoks = 0;
     s->q.npos = 0;
     s->nalts = 0;
@@ -892,7 +1110,7 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         screen_docs(s, q->plate);
     res->candidates = (size_t)scored;
 
-    qsort(s->recs, s->nrecs, sizeof(rec_score), cmp_rec);
+    sort_recs(s->recs, s->nrecs);
     for (n = 0; n < s->nrecs && n < limit && s->recs[n].score >= threshold &&
                 s->recs[n].score > 0;
          n++)

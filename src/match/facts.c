@@ -192,7 +192,7 @@ double match_adjust(double s, const match_facts *f)
     case MATCH_DOB_TRANSPOSED: s = raise(s, 0.3); break;
     case MATCH_DOB_NEAR: s *= 0.95; break;
     case MATCH_DOB_MISMATCH: s *= 0.8; break;
-    case MATCH_DOB_FAR: s *= 0.5; break;
+    case MATCH_DOB_FAR: s *= 0.45; break;
     default: break;
     }
     if (f->nationality > 0)

@@ -29,13 +29,21 @@ int match_edit_distance(const char *a, size_t la, const char *b, size_t lb,
 
 /* ---------------------------------------------------------------- parts */
 
-/* A name part as the scorer sees it: views of the text module's keys. */
+/* A name part as the scorer sees it: views of the text module's keys,
+** and letter signatures of the form and the phonetic form
+** (match_signature) that bound similarities cheaply. */
 typedef struct match_tok {
     const char *form, *phon, *skel;
     uint8_t form_len, phon_len, skel_len;
     uint8_t flags;              /* TEXT_TOK_* */
     int32_t cls;                /* equivalence class or -1 */
+    uint64_t fsig, psig;
 } match_tok;
+
+/* Letter signature of a string: bit c&31 for a letter seen once, bit
+** 32+(c&31) for one seen twice or more.  popcount(a & b) bounds the
+** letters two strings share (see sim.c). */
+uint64_t match_signature(const char *s, size_t n);
 
 /* How two parts matched (for explanations). */
 enum match_how {

@@ -65,44 +65,54 @@ double match_jaro_winkler(const char *a, size_t la, const char *b, size_t lb)
     return jaro + (double)prefix * 0.1 * (1.0 - jaro);
 }
 
+/* Optimal-string-alignment distance, bit-parallel (Myers 1999 with
+** Hyyro's 2003 transposition term): one pass over b with the columns of
+** the dynamic-programming table held as bit vectors over a (at most 64
+** characters).  The score of the last row is tracked; with max given, a
+** lower bound (the score minus the characters of b left) ends early. */
 int match_edit_distance(const char *a, size_t la, const char *b, size_t lb,
                         int max)
 {
-    int rows[3][65];
-    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    uint64_t peq[256], pv, mv, d0 = 0, prev_eq = 0, hibit;
     size_t i, j;
+    int score;
     if (la > 64 || lb > 64)
         return max + 1;
     if ((la > lb ? la - lb : lb - la) > (size_t)max)
         return max + 1;
-    for (j = 0; j <= lb; j++)
-        prev[j] = (int)j;
-    for (i = 1; i <= la; i++) {
-        int best = max + 1;
-        int *tmp;
-        cur[0] = (int)i;
-        for (j = 1; j <= lb; j++) {
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int v = prev[j] + 1;
-            if (cur[j - 1] + 1 < v)
-                v = cur[j - 1] + 1;
-            if (prev[j - 1] + cost < v)
-                v = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                prev2[j - 2] + 1 < v)
-                v = prev2[j - 2] + 1;
-            cur[j] = v;
-            if (v < best)
-                best = v;
-        }
-        if (best > max)
+    if (la == 0)
+        return (int)lb > max ? max + 1 : (int)lb;
+    for (i = 0; i < la; i++)
+        peq[(unsigned char)a[i]] = 0;
+    for (j = 0; j < lb; j++)
+        peq[(unsigned char)b[j]] = 0;
+    for (i = 0; i < la; i++)
+        peq[(unsigned char)a[i]] |= (uint64_t)1 << i;
+    pv = la == 64 ? ~(uint64_t)0 : (((uint64_t)1 << la) - 1);
+    mv = 0;
+    hibit = (uint64_t)1 << (la - 1);
+    score = (int)la;
+    for (j = 0; j < lb; j++) {
+        uint64_t eq = peq[(unsigned char)b[j]];
+        uint64_t tr = (((~d0) & eq) << 1) & prev_eq;
+        uint64_t hp, hn;
+        d0 = (((eq & pv) + pv) ^ pv) | eq | mv | tr;
+        hp = mv | ~(d0 | pv);
+        hn = d0 & pv;
+        if (hp & hibit)
+            score++;
+        else if (hn & hibit)
+            score--;
+        hp = (hp << 1) | 1;
+        hn <<= 1;
+        pv = hn | ~(d0 | hp);
+        mv = d0 & hp;
+        prev_eq = eq;
+        /* Each remaining character of b can lower the score by one. */
+        if (score - (int)(lb - j - 1) > max)
             return max + 1;
-        tmp = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = tmp;
     }
-    return prev[lb] > max ? max + 1 : prev[lb];
+    return score > max ? max + 1 : score;
 }
 
 const char *match_how_name(int how)
@@ -138,31 +148,72 @@ static double skeleton_sim(const match_tok *a, const match_tok *b)
     return d <= 1 ? (lmax >= 5 ? 0.80 : 0.75) : 0.0;
 }
 
+/* Population count without needing the POPCNT instruction (the build
+** targets baseline x86-64). */
+static inline size_t popcount64(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (size_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+uint64_t match_signature(const char *s, size_t n)
+{
+    uint64_t sig = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint64_t bit = (uint64_t)1 << ((unsigned char)s[i] & 31);
+        sig |= (sig & bit) << 32 | bit;
+    }
+    return sig;
+}
+
 /* Spelling similarity: the mean of Jaro-Winkler (generous with shared
 ** prefixes) and the edit-distance similarity 1 - d/len (strict with
 ** lengths), so that blanc/belavencev (JW 0.85) does not pass while
-** abdoullaye/abdoulaye does. */
-static double spelling_sim(const char *a, size_t la, const char *b, size_t lb)
+** abdoullaye/abdoulaye does.  Returns 0 as soon as the result cannot reach
+** floor.  The letters two strings share bound both measures from above
+** (Jaro's matches, and the edits needed); the signatures give that bound
+** in a few instructions: popcount(sa & sb) counts shared letters up to two
+** of each, and the occurrences beyond the second that either string has
+** (its length less its signature's popcount) can add at most that many. */
+static double spelling_sim(const char *a, size_t la, uint64_t sa,
+                           const char *b, size_t lb, uint64_t sb, double floor)
 {
-    size_t l = la > lb ? la : lb;
-    int d;
-    double jw, ed;
-    if (l == 0)
+    size_t l = la > lb ? la : lb, common, xa, xb;
+    double jaro_ub, jw_ub, ed_ub, jw, need;
+    int d, dmax;
+    if (l == 0 || la > 64 || lb > 64)
+        return 0.0;
+    xa = la - (size_t)popcount64(sa);
+    xb = lb - (size_t)popcount64(sb);
+    common = (size_t)popcount64(sa & sb) + (xa < xb ? xa : xb);
+    if (common > la)
+        common = la;
+    if (common > lb)
+        common = lb;
+    ed_ub = (double)common / (double)l;
+    jaro_ub = ((double)common / (double)la + (double)common / (double)lb + 1.0)
+              / 3.0;
+    jw_ub = jaro_ub + 0.4 * (1.0 - jaro_ub);
+    if ((jw_ub + ed_ub) / 2.0 < floor)
         return 0.0;
     jw = match_jaro_winkler(a, la, b, lb);
-    if (jw < 0.6)
+    if (jw < 0.6 || (jw + ed_ub) / 2.0 < floor)
         return 0.0;
-    d = match_edit_distance(a, la, b, lb, 4);
-    ed = 1.0 - (double)d / (double)l;
-    if (ed < 0)
-        ed = 0;
-    return (jw + ed) / 2.0;
+    need = (jw + 1.0 - 2.0 * floor) * (double)l;     /* largest d allowed */
+    dmax = need < 0 ? 0 : need > 8 ? 8 : (int)(need + 1e-9);
+    d = match_edit_distance(a, la, b, lb, dmax);
+    if (d > dmax)
+        return 0.0;
+    return (jw + 1.0 - (double)d / (double)l) / 2.0;
 }
 
 double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
 {
     double s, p;
-    int h = MATCH_NONE;
+    int h = MATCH_NONE, same_skel;
     if (a->form_len == b->form_len && !memcmp(a->form, b->form, a->form_len)) {
         if (how)
             *how = MATCH_EXACT;
@@ -196,23 +247,26 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
         !memcmp(a->phon, b->phon, a->phon_len)) {
         /* Short parts share phonetic forms by chance (chad, saiid; qing,
         ** kyong): the shorter the skeleton, the less it says. */
-        s = spelling_sim(a->form, a->form_len, b->form, b->form_len);
         p = a->skel_len >= 3 && a->form_len >= 5 && b->form_len >= 5 ? 0.93
             : a->skel_len >= 2 ? 0.82 : 0.76;
+        s = spelling_sim(a->form, a->form_len, a->fsig, b->form, b->form_len,
+                         b->fsig, p);
         if (how)
             *how = s > p ? MATCH_FUZZY : MATCH_PHONETIC;
         return s > p ? s : p;
     }
-    s = spelling_sim(a->form, a->form_len, b->form, b->form_len);
-    h = MATCH_FUZZY;
     /* Same consonants, other vowels (mouled, maulid): transliterations
     ** of one name, unless the table knows them as two names (ahmed and
     ** hamid share HMT). */
-    if (s < 0.80 && s >= 0.55 && a->skel_len >= 3 &&
-        a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, a->skel_len) &&
-        (a->cls < 0 || b->cls < 0) &&
-        10 * UTIL_MIN(a->form_len, b->form_len) >=
-            6 * UTIL_MAX(a->form_len, b->form_len)) {
+    same_skel = a->skel_len >= 3 && a->skel_len == b->skel_len &&
+                !memcmp(a->skel, b->skel, a->skel_len) &&
+                (a->cls < 0 || b->cls < 0) &&
+                10 * UTIL_MIN(a->form_len, b->form_len) >=
+                    6 * UTIL_MAX(a->form_len, b->form_len);
+    s = spelling_sim(a->form, a->form_len, a->fsig, b->form, b->form_len,
+                     b->fsig, same_skel ? 0.55 : MATCH_TOK_MIN);
+    h = MATCH_FUZZY;
+    if (same_skel && s < 0.80 && s >= 0.55) {
         s = 0.80;
         h = MATCH_SKELETON;
     }
@@ -221,7 +275,9 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     ** (hassan, hussein). */
     if (a->phon_len >= 5 && b->phon_len >= 5 &&
         !(a->cls >= 0 && b->cls >= 0)) {
-        p = 0.97 * spelling_sim(a->phon, a->phon_len, b->phon, b->phon_len);
+        p = 0.97 * spelling_sim(a->phon, a->phon_len, a->psig, b->phon,
+                                b->phon_len, b->psig,
+                                UTIL_MAX(s, MATCH_TOK_MIN) / 0.97);
         if (p > s) {
             s = p;
             h = MATCH_PHONETIC;
@@ -245,4 +301,6 @@ void match_tok_from_text(const text_name *n, int i, match_tok *out)
     out->skel_len = t->skel_len;
     out->flags = t->flags;
     out->cls = t->cls;
+    out->fsig = match_signature(out->form, out->form_len);
+    out->psig = match_signature(out->phon, out->phon_len);
 }
