@@ -4,7 +4,9 @@
 #   build/fuzz/fuzz_mrz fuzz/corpus/mrz -max_total_time=60
 set -eu
 cd "$(dirname "$0")/.."
-make -s B=build/fuzzlib CC=clang SANITIZE=address,undefined build/fuzzlib/libliaison.a
+# The library is instrumented for coverage too (fuzzer-no-link), so that
+# libFuzzer is guided by the parsers, not only by the target files.
+make -s B=build/fuzzlib CC=clang SANITIZE=fuzzer-no-link,address,undefined build/fuzzlib/libliaison.a
 mkdir -p build/fuzz
 for f in fuzz/fuzz_*.c; do
   t=$(basename "$f" .c)

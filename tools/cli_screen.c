@@ -355,6 +355,7 @@ static int on_query_error(void *ud, const struct liaison_err *err)
 static int queue_paxlst(batch *b, const char *path)
 {
     struct liaison_err err;
+    fmt_paxlst_opts popts;
     fmt_paxlst *m = NULL;
     char *data = NULL;
     size_t len, i;
@@ -364,11 +365,21 @@ static int queue_paxlst(batch *b, const char *path)
     rc = util_read_file(path, 256u << 20, &data, &len, &err);
     if (rc)
         return cli_fail("screen", "%s", err.msg);
-    rc = fmt_paxlst_parse(data, len, NULL, &m, &err);
+    /* Lenient: a manifest whose trailer counts are off (common in real
+    ** traffic) is still screened, traveller by traveller, with the
+    ** problems reported; a manifest that cannot be read at all fails. */
+    memset(&popts, 0, sizeof(popts));
+    popts.lenient = 1;
+    rc = fmt_paxlst_parse(data, len, &popts, &m, &err);
     util_free(data);
     if (rc)
-        return cli_fail("screen", "%s: segment %ld: %s", path, err.line,
-                        err.msg);
+        return cli_fail("screen", "%s: %s", path, err.msg);
+    for (i = 0; i < m->n_warnings; i++)
+        fprintf(stderr, "liaison screen: %s: warning: %s\n", path,
+                m->warnings[i]);
+    if (m->n_warnings_dropped)
+        fprintf(stderr, "liaison screen: %s: %zu more warnings\n", path,
+                m->n_warnings_dropped);
     util_buf_init(&extra, 0);
     for (i = 0; i < m->n_travellers && !rc; i++) {
         const fmt_paxlst_traveller *t = &m->travellers[i];

@@ -10,35 +10,19 @@
 #include <string.h>
 
 #include "index/index.h"
+#include "match/docnum.h"
 
-/* Normalised key: A-Z and 0-9 only, letters upper-cased, and the
-** characters OCR confuses folded to one (O->0, I->1, Z->2, S->5, G->6,
-** B->8).  Returns the key length (0: no usable characters). */
+/* Normalised key of a number: the one definition in match/docnum.c
+** (separators and case dropped, OCR confusions folded).  Returns the key
+** length; 0 when nothing usable is left or the number is too long. */
 size_t idx_docnum_key(const char *num, char *out, size_t cap)
 {
-    size_t o = 0;
-    const char *p;
+    size_t n = 0;
     if (!num || cap == 0)
         return 0;
-    for (p = num; *p && o + 1 < cap; p++) {
-        char c = *p;
-        if (c >= 'a' && c <= 'z')
-            c = (char)(c - 32);
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-            continue;
-        switch (c) {
-        case 'O': c = '0'; break;
-        case 'I': c = '1'; break;
-        case 'Z': c = '2'; break;
-        case 'S': c = '5'; break;
-        case 'G': c = '6'; break;
-        case 'B': c = '8'; break;
-        default: break;
-        }
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    return o;
+    if (docnum_normalise(num, strlen(num), DOCNUM_FOLD_OCR, out, cap, &n))
+        return 0;
+    return n;
 }
 
 static uint32_t put(liaison_engine *e, const char *s)
