@@ -190,6 +190,21 @@ TEST(compounds_and_particles)
     teardown();
 }
 
+TEST(han_and_hangul_runs_are_syllabic)
+{
+    text_name *nm = util_malloc(sizeof(*nm));
+    setup();
+    CHECK_EQ(text_name_parse(ctx, "毛泽东", strlen("毛泽东"), nm), LIAISON_OK);
+    CHECK_EQ(nm->npos, 1);
+    CHECK(nm->ntoks >= 1 && (nm->toks[0].flags & TEXT_TOK_SYLLABIC));
+    CHECK_EQ(text_name_parse(ctx, "김정은", strlen("김정은"), nm), LIAISON_OK);
+    CHECK(nm->ntoks >= 1 && (nm->toks[0].flags & TEXT_TOK_SYLLABIC));
+    CHECK_EQ(text_name_parse(ctx, "Сергей", strlen("Сергей"), nm), LIAISON_OK);
+    CHECK(nm->ntoks >= 1 && !(nm->toks[0].flags & TEXT_TOK_SYLLABIC));
+    util_free(nm);
+    teardown();
+}
+
 TEST(family_and_given_order)
 {
     text_name *nm = util_malloc(sizeof(*nm));

@@ -12,7 +12,8 @@
 **   an initial                             0.78 against a part it begins
 **   titles (haji, general)                 match nothing but the same title
 **
-** A part transliterated from Arabic script has no short vowels (sdam for
+** A part romanised from Han or Hangul is matched on near-exact spelling
+** only.  A part transliterated from Arabic script has no short vowels (sdam for
 ** صدام), so spelling similarity means nothing for it; it is compared on
 ** consonant skeletons, with credit growing with the skeleton's length
 ** (one shared consonant says little).
@@ -228,6 +229,16 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
         s = skeleton_sim(a, b);
         if (how)
             *how = s > 0 ? MATCH_SKELETON : MATCH_NONE;
+        return s;
+    }
+    if ((a->flags | b->flags) & TEXT_TOK_SYLLABIC) {
+        /* Romanised syllable by syllable (Han, Hangul): a letter apart is
+        ** another syllable (qiang, quan; jun, chun), so only a near-exact
+        ** spelling counts. */
+        s = spelling_sim(a->form, a->form_len, a->fsig, b->form, b->form_len,
+                         b->fsig, 0.9);
+        if (how)
+            *how = s > 0 ? MATCH_FUZZY : MATCH_NONE;
         return s;
     }
     if ((a->flags | b->flags) & TEXT_TOK_TITLE) {

@@ -41,6 +41,7 @@ typedef struct rawtok {
     uint8_t hyphen_after;       /* written with a hyphen after it */
     uint8_t group;              /* 0 before the family/given boundary, 1 after */
     uint8_t dropped;            /* an article before a part */
+    uint8_t syllabic;           /* from a Han, Hangul or Kana run */
     uint16_t off, len;          /* bytes in the scratch buffer */
     uint16_t orig_off, orig_len; /* before the joined Arabic article was cut */
 } rawtok;
@@ -259,8 +260,17 @@ static void latinise_others(parse_state *ps)
                               ps->c->scratch + keep[i].off, keep[i].len, tmp,
                               sizeof(tmp));
         if (n > 0) {
-            int before = ps->nraw;
+            int before = ps->nraw, r;
             long k, o = 0;
+            int32_t cp = 0;
+            int syllabic;
+            utf8proc_iterate((const utf8proc_uint8_t *)ps->c->scratch +
+                                 keep[i].off, keep[i].len, &cp);
+            syllabic = (cp >= 0x4E00 && cp <= 0x9FFF) ||
+                       (cp >= 0x3400 && cp <= 0x4DBF) ||
+                       (cp >= 0xAC00 && cp <= 0xD7AF) ||
+                       (cp >= 0x1100 && cp <= 0x11FF) ||
+                       (cp >= 0x3040 && cp <= 0x30FF);
             /* One run of a script is one name part: ICU writes a Han run
             ** syllable by syllable (Zedong -> ze dong), while romanised
             ** names write it joined. */
@@ -269,6 +279,8 @@ static void latinise_others(parse_state *ps)
                     tmp[o++] = tmp[k];
             n = o;
             add_ascii(ps, tmp, (size_t)n, keep[i].group);
+            for (r = before; r < ps->nraw; r++)
+                ps->raw[r].syllabic = (uint8_t)syllabic;
             if (ps->nraw > before)
                 ps->raw[ps->nraw - 1].hyphen_after = keep[i].hyphen_after;
         }
@@ -309,11 +321,12 @@ static int raw_role(const parse_state *ps, const rawtok *r)
     return TEXT_ROLE_NONE;
 }
 
-/* Standalone (unhyphenated) articles that are dropped before a part. */
+/* Standalone (unhyphenated) articles that are dropped before a part.
+** Only al and el: ul and il stand alone in other languages' names (the
+** Korean Il), and are articles only when hyphenated (Abd ul-Haq). */
 static int standalone_article(const parse_state *ps, const rawtok *r)
 {
-    return raw_eq(ps, r, "al") || raw_eq(ps, r, "el") ||
-           raw_eq(ps, r, "ul") || raw_eq(ps, r, "il");
+    return raw_eq(ps, r, "al") || raw_eq(ps, r, "el");
 }
 
 static void add_comp(parse_state *ps, int a, int b)
@@ -648,6 +661,8 @@ int text_name_parse(text_ctx *c, const char *s, size_t len, text_name *out)
             t->flags |= TEXT_TOK_TITLE;
         if (ps.has_boundary)
             t->flags |= r->group == 0 ? TEXT_TOK_FAMILY : TEXT_TOK_GIVEN;
+        if (r->syllabic)
+            t->flags |= TEXT_TOK_SYLLABIC;
     }
     out->npos = pos;
     nbase = out->ntoks;

@@ -77,6 +77,7 @@ int text_particle_role(const text_tables *t, const char *s, size_t len);
 #define TEXT_TOK_FAMILY    0x10 /* known to be the family name (FAMILY, Given / MRZ) */
 #define TEXT_TOK_GIVEN     0x20 /* known to be a given name */
 #define TEXT_TOK_INITIAL   0x40 /* a single letter */
+#define TEXT_TOK_SYLLABIC  0x80 /* romanised from Han, Hangul or Kana */
 
 /* One name part.  Strings are offsets into the owning text_name's buffer;
 ** each is NUL-terminated there. */
