@@ -90,6 +90,7 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(B)/libliaiso
 	$(CC) $(OPT) $(LDSAN) -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
 
 check: deps all $(TEST_BIN) $(FUZZ_REPLAY)
+	@python3 tools/check_name_tables.py
 	@sh tests/run_all.sh $(TEST_BIN) -- $(FUZZ_REPLAY)
 
 demo: deps all
