@@ -768,7 +768,7 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         OPT(MHD_OPTION_THREAD_POOL_SIZE, s->threads, NULL);
         OPT(MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections, NULL);
         OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s, NULL);
-        OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL);
+        OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, NULL);
         OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
         OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
         if (s->tls_cert_pem) {
