@@ -141,22 +141,27 @@ def split_ofac(name):
     return (w[:1], w[1:-1], w[-1:]) if len(w) > 1 else ([], [], w)
 
 
+def clean(s):
+    """One line, single spaces (list files carry line breaks inside names)."""
+    return " ".join(s.split())
+
+
 def real(p, rid):
-    """A real OFAC or UN person, names as listed."""
+    """A real OFAC or UN person, names as listed (whitespace folded)."""
     if "parts" in p:                                    # UN
-        ps = p["parts"]
+        ps = [clean(x) for x in p["parts"]]
         parts = (ps[:1], ps[1:-1], ps[-1:]) if len(ps) > 1 else ([], [], ps)
         e = Entry(rid, "real-un", None, p["dob"])
-        e.names.append((parts, " ".join(ps), None))
+        e.names.append((parts, clean(" ".join(ps)), None))
         for a in p["aliases"][:8]:
-            e.names.append((split_ofac(a), a, "alias"))
-        if p["original"]:
-            e.names.append((None, p["original"], "original"))
+            e.names.append((split_ofac(clean(a)), clean(a), "alias"))
+        if clean(p["original"]):
+            e.names.append((None, clean(p["original"]), "original"))
     else:                                               # OFAC
         e = Entry(rid, "real-ofac", None, p["dob"])
-        e.names.append((split_ofac(p["name"]), p["name"], None))
+        e.names.append((split_ofac(clean(p["name"])), clean(p["name"]), None))
         for a in p["aliases"][:8]:
-            e.names.append((split_ofac(a), a, "alias"))
+            e.names.append((split_ofac(clean(a)), clean(a), "alias"))
     return e
 
 
@@ -309,7 +314,8 @@ def generate(args):
         if fw:
             fw.write(line + "\n")
             for _, full, _t in e.names:
-                fn.write(e.rid + "\t" + full.replace("\\", "\\\\") + "\n")
+                full = clean(full).replace("\\", "\\\\")
+                fn.write(e.rid + "\t" + full + "\n")
     if fw:
         fw.close()
         fn.close()

@@ -25,6 +25,7 @@ import report as R   # noqa: E402
 PARTS_DIR = os.path.join(C.BENCH, "parts")
 sys.path.insert(0, PARTS_DIR)
 DEFAULT_SIZES = [10000, 100000, 1000000]
+CORE = ("liaison", "build", "import", "cli", "pgtrgm", "jw", "accuracy")
 RESULTS = os.path.join(C.BENCH, "results", "latest.json")
 README = os.path.join(C.BENCH, "README.md")
 
@@ -66,7 +67,8 @@ def options(parts):
     a = ap.add_argument
     a("--quick", action="store_true", help="10k records, short peer runs, < 60 s")
     a("--sizes", help="comma-separated watchlist sizes (default 10000,100000,1000000)")
-    a("--parts", help="comma-separated parts to run (default: all)")
+    a("--parts", help="comma-separated parts to run (default: all; with --quick the "
+      "core parts %s, hooks only when named)" % ",".join(CORE))
     a("--queries", type=int, help="queries in the stream (default 10000; quick 2000)")
     a("--seed", type=int, default=20240601, help="generator seed (default 20240601)")
     a("--hit-rate", type=float, default=0.10, help="share of listed people in the stream")
@@ -105,7 +107,8 @@ def options(parts):
     o.jw_neg_every = o.jw_neg_every or (50 if q else 5)
     o.accuracy_engines = [x for x in o.accuracy_engines.split(",") if x]
     names = [p.NAME for p in sorted(parts.values(), key=lambda p: p.ORDER)]
-    o.parts = [x for x in o.parts.split(",") if x] if o.parts else names
+    o.parts = [x for x in o.parts.split(",") if x] if o.parts else \
+        [n for n in names if n in CORE or not q]
     bad = [x for x in o.parts if x not in parts]
     if bad:
         ap.error("unknown part(s) %s; parts: %s" % (",".join(bad), ",".join(names)))
@@ -201,7 +204,7 @@ def main():
         ctx.log("sizes %s, parts %s, %d queries, seed %d, build %s" % (
             ",".join(map(str, o.sizes)), ",".join(p.NAME for p in sel), o.queries,
             o.seed, ctx.build))
-        for size in o.sizes:
+        for size in (o.sizes if any(p.SCOPE == "size" for p in sel) else []):
             d = ctx.data(size)
             sr = ctx.size_res(size)
             sr.update(stream=d["stream"], n_names=d["n_names"])
@@ -224,8 +227,7 @@ def main():
         ctx.cleanup()
     total = time.time() - t0
     latest = merge(ctx.prev, ctx)
-    core = {"liaison", "cli", "pgtrgm", "jw", "accuracy", "build", "import"}
-    if o.quick and core <= set(o.parts) and o.sizes == [10000]:
+    if o.quick and set(CORE) <= set(o.parts) and o.sizes == [10000]:
         latest["quick"] = {"total_s": round(total, 1), "date": C.now_iso()}
         latest["checks"] = R.checks(latest)
     print(R.full_text(latest, set(o.sizes)))

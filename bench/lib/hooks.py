@@ -9,8 +9,9 @@ Contract (also in bench/README.md, "Adding a part"):
       BENCH_BUILD BENCH_LIAISON BENCH_ENGINE_BENCH BENCH_WATCHLIST
       BENCH_NAMES BENCH_QUERIES BENCH_GOLD BENCH_META BENCH_DB (a SQLite
       store with the watchlist imported) BENCH_INPROC (JSON of the
-      liaison part at this size, when there is one: for side-by-side
-      figures) BENCH_PG_HOST (socket folder of the private PostgreSQL, when
+      liaison part at this size, when there is one, with the summary under
+      "engines": {"liaison": {"p50_us", "p99_us", "qps", "qps_all_cores"}},
+      for side-by-side figures) BENCH_PG_HOST (socket folder of the private PostgreSQL, when
       started) BENCH_TMP (a scratch folder of its own) BENCH_OUT;
   - it writes its figures as one JSON object to $BENCH_OUT, exits 0 when
     done, 77 when it does not apply (skipped, with a reason on stderr), and
@@ -54,8 +55,10 @@ def run(ctx, size, name, script):
                    BENCH_GOLD=d["gold"], BENCH_META=d["meta"], BENCH_DB=ctx.store(size))
         inproc = ctx.part_result(size, "liaison")
         if inproc:
+            import report
             p = os.path.join(tmp, "inproc.json")
-            C.write_json(p, inproc)
+            s = report.summarize(size, {"parts": {"liaison": inproc}}, {})
+            C.write_json(p, dict(inproc, engines=s["engines"]))
             env["BENCH_INPROC"] = p
     if ctx._pg is not None and ctx._pg.dir:
         env["BENCH_PG_HOST"] = ctx._pg.dir

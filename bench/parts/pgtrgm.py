@@ -17,7 +17,7 @@ NAME = "pgtrgm"
 SCOPE = "size"
 ORDER = 40
 DESC = "PostgreSQL pg_trgm (GIN trigram index, % and similarity(), top 10), one connection"
-FLOORS = (0.3, 0.2, 0.1)
+FLOORS = (0.5, 0.3, 0.2, 0.1)
 
 
 def liaison_negative_rate(ctx, size):
