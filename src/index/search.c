@@ -65,6 +65,18 @@ typedef struct exp_cache_ent {
     } ent[EXP_CACHE_ENTRIES];
 } exp_cache_ent;
 
+/* Per name, one cache line access while walking postings: the stamp of
+** the query that last touched it, and what it accumulated. */
+typedef struct acc_ent {
+    uint32_t stamp;
+    float v;
+} acc_ent;
+
+typedef struct cand_ent {
+    float v;
+    uint32_t n;
+} cand_ent;
+
 typedef struct sim_row {
     float sim[TEXT_MAX_TOKENS];
     uint8_t how[TEXT_MAX_TOKENS];
@@ -110,10 +122,10 @@ struct liaison_searcher {
     uint32_t *tok_stamp;        /* ...valid when equal to tok_gen */
     uint32_t tok_gen;
 
-    float *acc;                 /* per name */
-    uint32_t *acc_stamp;
+    acc_ent *acc;               /* per name: evidence walked this query */
     uint32_t acc_gen;
     uint32_t *touched;
+    cand_ent *cands;            /* touched names with their evidence */
     size_t ntouched;
 
     int32_t *rec_slot;          /* per record: index in recs, stamped */
@@ -135,6 +147,14 @@ typedef struct result_priv {
     util_arena arena;           /* why strings, reset per query */
 } result_priv;
 
+static void *zeroed_new(size_t n)
+{
+    void *p = util_malloc(n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
 int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
 {
     liaison_searcher *s;
@@ -151,22 +171,25 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
         return LIAISON_ENOMEM;
     s->e = e;
     rc = text_ctx_new(e->tables, &s->tctx);
-    s->seen = util_calloc(nv, sizeof(uint32_t));
-    s->rows = util_malloc(MAX_ROWS * sizeof(sim_row));
-    s->cache = util_calloc(EXP_CACHE_SLOTS, sizeof(exp_cache_ent));
-    s->tok_row = util_malloc(nv * sizeof(uint32_t));
-    s->tok_stamp = util_calloc(nv, sizeof(uint32_t));
-    s->acc = util_calloc(nn, sizeof(float));
-    s->acc_stamp = util_calloc(nn, sizeof(uint32_t));
-    s->touched = util_malloc(nn * sizeof(uint32_t));
-    s->rec_slot = util_calloc(nr, sizeof(int32_t));
-    s->rec_stamp = util_calloc(nr, sizeof(uint32_t));
+    /* Scratch is written through now (zeroed_new), not on first use: a
+    ** fresh page costs a fault, and a query that meets a dozen of them
+    ** takes milliseconds instead of microseconds. */
+    s->seen = zeroed_new(nv * sizeof(uint32_t));
+    s->rows = zeroed_new(MAX_ROWS * sizeof(sim_row));
+    s->cache = zeroed_new(EXP_CACHE_SLOTS * sizeof(exp_cache_ent));
+    s->tok_row = zeroed_new(nv * sizeof(uint32_t));
+    s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
+    s->acc = zeroed_new(nn * sizeof(acc_ent));
+    s->touched = zeroed_new(nn * sizeof(uint32_t));
+    s->cands = zeroed_new(nn * sizeof(cand_ent));
+    s->rec_slot = zeroed_new(nr * sizeof(int32_t));
+    s->rec_stamp = zeroed_new(nr * sizeof(uint32_t));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
     if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
         !s->tok_stamp ||
-        !s->acc || !s->acc_stamp ||
-        !s->touched || !s->rec_slot || !s->rec_stamp || !s->recs) {
+        !s->acc ||
+        !s->touched || !s->cands || !s->rec_slot || !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -185,8 +208,8 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->tok_row);
     util_free(s->tok_stamp);
     util_free(s->acc);
-    util_free(s->acc_stamp);
     util_free(s->touched);
+    util_free(s->cands);
     util_free(s->rec_slot);
     util_free(s->rec_stamp);
     util_free(s->recs);
@@ -422,12 +445,13 @@ static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
     uint32_t p;
     for (p = from; p < to; p++) {
         uint32_t n = e->post[p];
-        if (s->acc_stamp[n] != s->acc_gen) {
-            s->acc_stamp[n] = s->acc_gen;
-            s->acc[n] = 0;
+        acc_ent *a = &s->acc[n];
+        if (a->stamp != s->acc_gen) {
+            a->stamp = s->acc_gen;
+            a->v = 0;
             s->touched[s->ntouched++] = n;
         }
-        s->acc[n] += w;
+        a->v += w;
     }
 }
 
@@ -455,22 +479,21 @@ static void accumulate(liaison_searcher *s, int qi)
 
 /* Move the k best-accumulating names to the front of touched (quickselect
 ** on acc, descending). */
-static void select_top(liaison_searcher *s, size_t k)
+static void select_top(cand_ent *a, size_t n, size_t k)
 {
-    uint32_t *a = s->touched;
-    size_t lo = 0, hi = s->ntouched;
+    size_t lo = 0, hi = n;
     if (k >= hi)
         return;
     while (hi - lo > 1) {
-        float pivot = s->acc[a[lo + (hi - lo) / 2]];
+        float pivot = a[lo + (hi - lo) / 2].v;
         size_t i = lo, j = hi - 1;
         while (i <= j) {
-            while (s->acc[a[i]] > pivot)
+            while (a[i].v > pivot)
                 i++;
-            while (s->acc[a[j]] < pivot)
+            while (a[j].v < pivot)
                 j--;
             if (i <= j) {
-                uint32_t t = a[i];
+                cand_ent t = a[i];
                 a[i] = a[j];
                 a[j] = t;
                 i++;
@@ -614,8 +637,8 @@ static int score_name(liaison_searcher *s, uint32_t n)
     return LIAISON_OK;
 }
 
-/* Query side weights: per position, the weight of the best vocabulary
-** entry the part expanded to, or a rare part's weight when unknown. */
+/* Query side weights: per position, the weight of the vocabulary entry
+** closest to the part, or a rare part's weight when none is close. */
 static void query_side(liaison_searcher *s)
 {
     match_side *q = &s->qside;
@@ -635,10 +658,24 @@ static void query_side(liaison_searcher *s)
         q->n++;
         if (t->flags & TEXT_TOK_COMPOUND || t->first >= MATCH_MAX_POS)
             continue;
-        for (x = s->exp_start[i]; x < s->exp_start[i + 1]; x++) {
-            float vw = IDX_AT(s->e->vocab, idx_vtok, s->exp[x].tok).weight;
-            if (s->exp[x].sim >= 0.9f && vw > w)
-                w = vw;
+        /* The weight of the closest entry (the part itself, or the most
+        ** frequent of its best matches), not of a rare look-alike: a
+        ** Mohammed weighs what Mohammed weighs. */
+        {
+            float best = -1;
+            uint32_t bdf = 0;
+            for (x = s->exp_start[i]; x < s->exp_start[i + 1]; x++) {
+                const idx_vtok *v = &IDX_AT(s->e->vocab, idx_vtok,
+                                            s->exp[x].tok);
+                if (s->exp[x].sim < 0.9f)
+                    continue;
+                if (s->exp[x].sim > best ||
+                    (s->exp[x].sim == best && v->df > bdf)) {
+                    best = s->exp[x].sim;
+                    bdf = v->df;
+                    w = v->weight;
+                }
+            }
         }
         if (w < 0)
             w = 0.9f;
@@ -678,16 +715,15 @@ static int prepare_name(liaison_searcher *s, const char *name, size_t len,
     return LIAISON_OK;
 }
 
-/* Sort names by accumulated evidence, best first (ties: name order).
-** Insertion sort: k is a few dozen, and qsort would allocate. */
-static void sort_by_acc(uint32_t *a, size_t k, const float *acc)
+/* Sort candidates by accumulated evidence, best first (ties: name
+** order).  Insertion sort: k is a few dozen, and qsort would allocate. */
+static void sort_cands(cand_ent *a, size_t k)
 {
     size_t i, j;
     for (i = 1; i < k; i++) {
-        uint32_t x = a[i];
-        float v = acc[x];
-        for (j = i; j > 0 && (acc[a[j - 1]] < v ||
-                              (acc[a[j - 1]] == v && a[j - 1] > x)); j--)
+        cand_ent x = a[i];
+        for (j = i; j > 0 && (a[j - 1].v < x.v ||
+                              (a[j - 1].v == x.v && a[j - 1].n > x.n)); j--)
             a[j] = a[j - 1];
         a[j] = x;
     }
@@ -715,7 +751,10 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
     }
     for (i = 0; i < q->npos; i++)
         total += q->wpos[i];
-    s->acc_gen = next_gen(&s->acc_gen, s->acc_stamp, e->n_names);
+    if (++s->acc_gen == 0) {
+        memset(s->acc, 0, e->n_names * sizeof(acc_ent));
+        s->acc_gen = 1;
+    }
     s->ntouched = 0;
     for (j = 0; j < n; j++) {
         const text_tok *t = &s->q.toks[order[j]];
@@ -735,13 +774,19 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
             covered |= 1u << p;
         }
     }
+    /* The walked names with their evidence, side by side, so that picking
+    ** the best k reads one array instead of jumping into acc. */
+    for (c = 0; c < s->ntouched; c++) {
+        s->cands[c].n = s->touched[c];
+        s->cands[c].v = s->acc[s->touched[c]].v;
+    }
     k = limit * 8 < 64 ? 64 : limit * 8;
-    select_top(s, k);
+    select_top(s->cands, s->ntouched, k);
     if (k > s->ntouched)
         k = s->ntouched;
-    sort_by_acc(s->touched, k, s->acc);
+    sort_cands(s->cands, k);
     for (c = 0; c < k; c++) {
-        rc = score_name(s, s->touched[c]);
+        rc = score_name(s, s->cands[c].n);
         if (rc)
             return rc;
     }
