@@ -399,8 +399,14 @@ TEST(record_errors)
          "\"vin\" or \"plate\""},
         {"{\"id\":\"a\",\"list\":\"l\",\"kind\":\"document\"}", LIAISON_EINVAL,
          "\"documents\" or a \"number\""},
-        {"{\"id\":\"a\",\"list\":\"l\",\"kind\":\"vehicle\",\"vin\":\"V\","
-         "\"country\":\"ZZ\"}", LIAISON_EINVAL, "\"country\""},
+        {"{\"id\":\"a\",\"list\":\"l\",\"kind\":\"vehicle\",\"vin\":"
+         "\"WVWZZZ1JZXW000001\",\"country\":\"ZZ\"}", LIAISON_EINVAL,
+         "\"country\""},
+        /* ISO 3779: not a VIN; a North American check digit that fails */
+        {"{\"id\":\"a\",\"list\":\"l\",\"kind\":\"vehicle\",\"vin\":\"V\"}",
+         LIAISON_EINVAL, "not a VIN"},
+        {"{\"id\":\"a\",\"list\":\"l\",\"kind\":\"vehicle\",\"vin\":"
+         "\"1M8GDM9A1KP042788\"}", LIAISON_EINVAL, "expected 'X'"},
         {"{\"id\":\"a\",\"id\":\"b\",\"list\":\"l\",\"names\":[\"A\"]}",
          LIAISON_EFORMAT, "duplicate"},
         {"{\"id\":\"a\\u0000b\",\"list\":\"l\",\"names\":[\"A\"]}",

@@ -226,6 +226,60 @@ TEST(documents_exact_with_ocr_folding)
     q.doc = "AB1234568";
     CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
     CHECK_EQ(res.n_hits, 0);
+    /* The same number issued by another country is another document. */
+    q.doc = "AB1234567";
+    q.doc_country = "TR";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 0);
+    o.threshold = 0;
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    if (res.n_hits) {
+        CHECK(res.hits[0].score < 0.5);
+        CHECK(res.hits[0].n_why >= 1 &&
+              strstr(res.hits[0].why[res.hits[0].n_why - 1],
+                     "another issuing country") != NULL);
+    }
+    q.doc_country = "MA";
+    o.threshold = -1;
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+TEST(vehicles_by_vin_and_plate)
+{
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_record r;
+    liaison_result res;
+    liaison_query q;
+    memset(&r, 0, sizeof(r));
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    r.id = "veh-1";
+    r.list = "stolen-vehicles";
+    r.kind = LIAISON_KIND_VEHICLE;
+    r.vin = "1M8GDM9AXKP042788";
+    r.plate = "12345-A-6";
+    r.plate_country = "MAR";
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    q.vin = "1m8gdm9axkp042788";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    q.vin = NULL;
+    q.plate = "12345 A 6";
+    q.plate_country = "MA";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    q.plate_country = "FR";         /* a French plate with the same text */
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 0);
     liaison_result_fini(&res);
     liaison_searcher_free(s);
     liaison_engine_free(e);

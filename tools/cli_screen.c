@@ -26,6 +26,7 @@
 static const char screen_usage[] =
     "usage: liaison screen [--db PATH] [--name N] [--dob D] [--nationality C]\n"
     "                      [--gender G] [--doc NUM] [--mrz TEXT]\n"
+    "                      [--vin VIN] [--plate PLATE [--plate-country C]]\n"
     "                      [--threshold T] [--limit K] [--json]\n"
     "       liaison screen [--db PATH] --batch FILE|- [--format jsonl|csv|paxlst]\n"
     "                      [--out FILE] [--threshold T] [--limit K]\n"
@@ -36,6 +37,8 @@ static const char screen_usage[] =
     "  --nationality C   ISO 3166 alpha-2 or alpha-3 code\n"
     "  --gender G        M or F\n"
     "  --doc NUM         travel document number (exact, OCR-tolerant)\n"
+    "  --vin VIN         vehicle identification number (ISO 3779)\n"
+    "  --plate PLATE     registration plate; --plate-country its country\n"
     "  --mrz TEXT        passport machine-readable zone, lines separated by\n"
     "                    a newline, '\\n' or '|'\n"
     "  --threshold T     lowest score reported, 0..1 (default 0.55)\n"
@@ -84,7 +87,10 @@ static int load_engine(const char *db, liaison_engine **e)
 static void print_human(const liaison_query *q, const liaison_result *res)
 {
     size_t i, j;
-    const char *who = q->name ? q->name : q->doc ? q->doc : "query";
+    const char *who = q->name    ? q->name
+                      : q->doc   ? q->doc
+                      : q->vin   ? q->vin
+                      : q->plate ? q->plate : "query";
     if (res->n_hits == 0) {
         printf("no hits for \"%s\" (%llu us)\n", who,
                (unsigned long long)res->took_us);
@@ -149,7 +155,7 @@ static int screen_single(screen_args *a)
                     "not all verify; screening it anyway, flagged\n");
         fmt_mrz_query(&mrz, &a->q);
     }
-    if (!a->q.name && !a->q.doc)
+    if (!a->q.name && !a->q.doc && !a->q.vin && !a->q.plate)
         return cli_usage(stderr, screen_usage, CLI_ERROR);
     if (load_engine(a->db, &e))
         goto out;
@@ -520,6 +526,9 @@ int cli_screen(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"kind", required_argument, NULL, 'K'},
+        {"vin", required_argument, NULL, 'V'},
+        {"plate", required_argument, NULL, 'P'},
+        {"plate-country", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     screen_args a;
@@ -538,6 +547,9 @@ int cli_screen(int argc, char **argv)
         case 'g': a.q.gender = optarg; break;
         case 'D': a.q.doc = optarg; break;
         case 'm': a.mrz = optarg; break;
+        case 'V': a.q.vin = optarg; break;
+        case 'P': a.q.plate = optarg; break;
+        case 'C': a.q.plate_country = optarg; break;
         case 't':
             if (cli_parse_double("screen", "--threshold", optarg, 0, 1,
                                  &a.opts.threshold))
@@ -578,9 +590,9 @@ int cli_screen(int argc, char **argv)
     if (a.q.name && liaison_utf8_check(a.q.name, strlen(a.q.name), NULL))
         return cli_fail("screen", "--name: not valid UTF-8");
     if (a.batch) {
-        if (a.q.name || a.q.doc || a.mrz)
+        if (a.q.name || a.q.doc || a.mrz || a.q.vin || a.q.plate)
             return cli_fail("screen", "--batch screens a file; leave out "
-                            "--name, --doc and --mrz");
+                            "--name, --doc, --vin, --plate and --mrz");
         return screen_batch(&a);
     }
     if (a.format || a.out)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "formats/fmt_int.h"
+#include "match/docnum.h"
 
 const char *fmt_record_kind_name(liaison_kind k)
 {
@@ -407,6 +408,18 @@ static int do_vehicle_and_rest(struct ctx *c)
     if ((rc = opt_string(c, "vin", &rec->vin)) ||
         (rc = opt_string(c, "plate", &rec->plate)))
         return rc;
+    if (rec->vin) {
+        /* ISO 3779: 17 letters and digits; the check digit (position 9)
+        ** is binding for North American VINs only. */
+        docnum_vin vin;
+        if (docnum_vin_parse(rec->vin, strlen(rec->vin), &vin))
+            return bad(c, "\"vin\": '%s' is not a VIN (17 letters and digits, "
+                       "no I, O or Q)", rec->vin);
+        if (vin.check == DOCNUM_VIN_CHECK_INVALID)
+            return bad(c, "\"vin\": check digit of '%s' is '%c', expected "
+                       "'%c' (North American VIN)", rec->vin, vin.vin[8],
+                       vin.expected);
+    }
     v = json_object_get(c->in, "country");
     if (v && !json_is_null(v)) {
         const char *a3 = NULL;

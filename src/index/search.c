@@ -89,6 +89,7 @@ typedef struct rec_score {
     float name_score;
     int8_t dob_rel, nat, gender;
     int8_t alt;                 /* query name alternative of the best name */
+    int8_t doc_country_differs; /* the number matched, another country issued it */
     float ceiling;              /* best score any name could reach */
     int32_t doc;                /* matching document, or -1 */
 } rec_score;
@@ -832,7 +833,11 @@ static int split_alts(const char *name, size_t len, size_t *off, size_t *alen)
     return n;
 }
 
-static void screen_docs(liaison_searcher *s, const char *num)
+/* Look a document number (or VIN, or plate) up.  country is the query's
+** issuing country (alpha-3) or NULL: the same number issued by another
+** country is another document, reported far below the threshold. */
+static void screen_docs(liaison_searcher *s, const char *num,
+                        const char *country)
 {
     const liaison_engine *e = s->e;
     char key[128];
@@ -856,6 +861,11 @@ static void screen_docs(liaison_searcher *s, const char *num)
         sc = 0.95;
         if (rs->name != UINT32_MAX && rs->name_score > 0.5)
             sc = 0.99;
+        if (country && doc->country &&
+            strcmp(country, idx_str(e, doc->country)) != 0) {
+            sc = 0.3;
+            rs->doc_country_differs = 1;
+        }
         if (sc > rs->score)
             rs->score = (float)sc;
         rs->doc = (int32_t)d;
@@ -1071,11 +1081,14 @@ static int idx_explain(liaison_searcher *s, const rec_score *rs,
                      r->gender);
     if (!rc && rs->doc >= 0) {
         const idx_doc *d = &IDX_AT(e->docs, idx_doc, rs->doc);
-        rc = why_add(p, &w, "document: %s%s%s%s%s%s%s (exact number)",
+        rc = why_add(p, &w, "document: %s%s%s%s%s%s%s (%s)",
                      idx_str(e, d->number), d->type ? " " : "",
                      idx_str(e, d->type), d->country ? " " : "",
                      idx_str(e, d->country), d->status ? ", " : "",
-                     idx_str(e, d->status));
+                     idx_str(e, d->status),
+                     rs->doc_country_differs
+                         ? "same number, another issuing country"
+                         : "exact number");
     }
     if (rc)
         return rc;
@@ -1148,11 +1161,14 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         scored += rc;
     }
     if (q->doc && *q->doc)
-        screen_docs(s, q->doc);
+        screen_docs(s, q->doc, q->doc_country && *q->doc_country
+                                   ? util_country_alpha3(q->doc_country) : NULL);
     if (q->vin && *q->vin)
-        screen_docs(s, q->vin);
+        screen_docs(s, q->vin, NULL);
     if (q->plate && *q->plate)
-        screen_docs(s, q->plate);
+        screen_docs(s, q->plate,
+                    q->plate_country && *q->plate_country
+                        ? util_country_alpha3(q->plate_country) : NULL);
     res->candidates = (size_t)scored;
 
     sort_recs(s->recs, s->nrecs);
