@@ -252,6 +252,27 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
 
 void liaison_result_fini(liaison_result *res);
 
+/* Exact lookup of a travel document number, VIN or plate (normalised:
+** separators and case dropped, OCR confusions folded), without a
+** searcher: the records holding it, issued by country (alpha-3) when
+** country is not NULL.  Fills at most cap record numbers into recs and the
+** total in *n.  Thread-safe on a built engine; allocates nothing. */
+int liaison_doc_lookup(const liaison_engine *e, const char *number,
+                       const char *country, uint32_t *recs, size_t cap,
+                       size_t *n /* OUT */);
+
+/* Many lookups at once (a manifest, a sweep): for each number, the first
+** record holding it, or UINT32_MAX.  Same normalisation as
+** liaison_doc_lookup (no country filter); overlaps the memory latency of
+** the lookups, so it is several times faster per number. */
+int liaison_doc_lookup_batch(const liaison_engine *e,
+                             const char *const *numbers, size_t count,
+                             uint32_t *first_rec /* OUT: count entries */);
+
+/* The id of an engine record number (from a hit or a lookup); NULL if
+** out of range.  Borrowed from the engine. */
+const char *liaison_record_id(const liaison_engine *e, uint32_t rec);
+
 #ifdef __cplusplus
 }
 #endif

@@ -285,6 +285,50 @@ TEST(vehicles_by_vin_and_plate)
     liaison_engine_free(e);
 }
 
+TEST(document_lookup_api)
+{
+    liaison_engine *e = NULL;
+    liaison_record r;
+    liaison_document d[2] = {{"passport", "AB1234567", "MAR", "stolen"},
+                             {"id-card", "X-99", "TUR", "lost"}};
+    const char *nums[5] = {"ab 123 4567", "AB1234568", NULL, "x99", "A8I234567"};
+    uint32_t recs[4], first[5];
+    size_t n;
+    char id[8];
+    int i;
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i < 300; i++) {
+        char num[16];
+        liaison_document x = {"passport", num, "MAR", "stolen"};
+        memset(&r, 0, sizeof(r));
+        snprintf(id, sizeof(id), "d%d", i);
+        snprintf(num, sizeof(num), "Q%07d", i);
+        r.id = id;
+        r.list = "sltd";
+        r.kind = LIAISON_KIND_DOCUMENT;
+        r.documents = i == 7 ? d : &x;
+        r.n_documents = i == 7 ? 2 : 1;
+        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_doc_lookup(e, "AB 1234567", NULL, recs, 4, &n), LIAISON_OK);
+    CHECK_EQ(n, 1);
+    if (n)
+        CHECK_STR(liaison_record_id(e, recs[0]), "d7");
+    CHECK_EQ(liaison_doc_lookup(e, "AB1234567", "TUR", recs, 4, &n), LIAISON_OK);
+    CHECK_EQ(n, 0);
+    CHECK_EQ(liaison_doc_lookup(e, "Q0000123", NULL, recs, 4, &n), LIAISON_OK);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(liaison_doc_lookup_batch(e, nums, 5, first), LIAISON_OK);
+    CHECK_STR(liaison_record_id(e, first[0]), "d7");
+    CHECK_EQ(first[1], UINT32_MAX);
+    CHECK_EQ(first[2], UINT32_MAX);
+    CHECK_STR(liaison_record_id(e, first[3]), "d7");    /* */
+    CHECK_STR(liaison_record_id(e, first[4]), "d7");    /* OCR: 8/B, I/1 */
+    CHECK(liaison_record_id(e, 100000) == NULL);
+    liaison_engine_free(e);
+}
+
 TEST(bad_queries)
 {
     liaison_engine *e = build(NULL, 0);

@@ -117,6 +117,7 @@ int liaison_engine_new(const liaison_engine_opts *opts, liaison_engine **out,
     idx_vec_init(&e->docs, sizeof(idx_doc));
     idx_vec_init(&e->doc_next, sizeof(uint32_t));
     idx_vec_init(&e->doc_head, sizeof(uint32_t));
+    idx_vec_init(&e->doc_key, sizeof(uint32_t));
     rc = util_buf_addc(&e->strs, '\0');     /* offset 0: "" */
     if (!rc)
         rc = text_tables_new(opts ? opts->data_dir : NULL, &e->tables, err);
@@ -161,6 +162,8 @@ void liaison_engine_free(liaison_engine *e)
     idx_vec_fini(&e->docs);
     idx_vec_fini(&e->doc_next);
     idx_vec_fini(&e->doc_head);
+    idx_vec_fini(&e->doc_key);
+    util_free(e->doc_tab);
     util_free(e->post_off);
     util_free(e->post);
     util_free(e->name_year);
@@ -637,6 +640,8 @@ int liaison_engine_build(liaison_engine *e)
     if (!rc)
         rc = build_classes(e);
     if (!rc)
+        rc = idx_docs_build(e);
+    if (!rc)
         e->built = 1;
     return rc;
 }
@@ -688,6 +693,7 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  e->name_off.cap * 4 + e->name_npos.cap +
                  e->units.cap * e->units.size + e->docs.cap * e->docs.size +
                  e->doc_next.cap * 4 + e->doc_head.cap * 4 +
+                 e->doc_key.cap * 4 + (e->doc_tab ? (e->doc_tab_mask + 1) * 8 : 0) +
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
                  (e->post_off ? e->post_off[e->vocab.n] * 4 : 0) +
                  (e->key_off ? (e->key_map.count + 1) * 4 +

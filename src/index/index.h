@@ -106,11 +106,17 @@ struct liaison_engine {
     uint32_t *cls_toks;
     size_t nclasses;
 
-    /* documents: normalised number -> first idx_doc; chained */
+    /* documents: normalised number -> first idx_doc; chained.  While
+    ** building, doc_map finds a number's list; once built, doc_tab does:
+    ** 8-byte slots (hash tag << 32 | list id), half empty, so that a
+    ** number that is on no list (the usual case) costs one cache line. */
     idx_vec docs;               /* idx_doc */
     util_strmap doc_map;        /* normalised number -> doc list id */
     idx_vec doc_next;           /* uint32: next doc with the same number */
     idx_vec doc_head;           /* uint32: list id -> first doc */
+    idx_vec doc_key;            /* uint32: list id -> normalised number (strs) */
+    uint64_t *doc_tab;
+    size_t doc_tab_mask;
 
     size_t n_names;
 };
@@ -133,6 +139,9 @@ float idx_unit_weight(const liaison_engine *e, const idx_unit *u);
 
 /* Document numbers (docs.c). */
 int idx_docs_add(liaison_engine *e, uint32_t rec, const liaison_document *d);
+int idx_docs_build(liaison_engine *e);
 size_t idx_docnum_key(const char *num, char *out, size_t cap);
+/* The list (chain head index) of a normalised number, or -1. */
+int64_t idx_docs_find(const liaison_engine *e, const char *key, size_t klen);
 
 #endif /* LIAISON_INDEX_H */

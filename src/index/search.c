@@ -846,7 +846,7 @@ static void screen_docs(liaison_searcher *s, const char *num,
     uint32_t d;
     if (klen < 3)
         return;
-    list = util_strmap_get(&e->doc_map, key, klen);
+    list = idx_docs_find(e, key, klen);
     if (list < 0)
         return;
     for (d = IDX_AT(e->doc_head, uint32_t, list); d != UINT32_MAX;
