@@ -167,6 +167,8 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->post_off);
     util_free(e->post);
     util_free(e->name_year);
+    util_free(e->name_kind);
+    util_free(e->post_year);
     util_free(e->key_off);
     util_free(e->key_toks);
     util_free(e->cls_off);
@@ -458,12 +460,23 @@ static int build_postings(liaison_engine *e)
     e->name_year = util_malloc((nn ? nn : 1) * sizeof(uint16_t));
     if (!e->name_year)
         return LIAISON_ENOMEM;
-    for (i = 0; i < nn; i++)
-        e->name_year[i] = IDX_AT(e->recs, idx_rec,
-                                 IDX_AT(e->name_rec, uint32_t, i)).year;
+    e->name_kind = util_malloc(nn ? nn : 1);
+    e->post_year = util_malloc((total ? total : 1) * sizeof(uint16_t));
+    if (!e->name_kind || !e->post_year)
+        return LIAISON_ENOMEM;
+    for (i = 0; i < nn; i++) {
+        const idx_rec *r = &IDX_AT(e->recs, idx_rec,
+                                   IDX_AT(e->name_rec, uint32_t, i));
+        e->name_year[i] = r->year;
+        e->name_kind[i] = r->kind;
+    }
     for (i = 0; i < nv; i++)
         sort_by_year(e->post + e->post_off[i], e->post_off[i + 1] -
                      e->post_off[i], e->name_year);
+    /* Years beside the postings: a query's year window is found by
+    ** binary search in one array, not through the names. */
+    for (i = 0; i < total; i++)
+        e->post_year[i] = e->name_year[e->post[i]];
     return LIAISON_OK;
 }
 

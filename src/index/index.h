@@ -98,7 +98,9 @@ struct liaison_engine {
     /* built by liaison_engine_build */
     uint32_t *post_off;         /* vocab -> first posting (nvocab+1) */
     uint32_t *post;             /* name ids, by (birth year, name) */
+    uint16_t *post_year;        /* the year of each posting's name, in step */
     uint16_t *name_year;        /* name -> its record's year (idx_rec.year) */
+    uint8_t *name_kind;         /* name -> its record's kind */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
     uint32_t *key_toks;         /* vocab ids */

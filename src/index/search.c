@@ -432,7 +432,7 @@ static uint32_t year_bound(const liaison_engine *e, uint32_t lo, uint32_t hi,
 {
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (e->name_year[e->post[mid]] < y)
+        if (e->post_year[mid] < y)
             lo = mid + 1;
         else
             hi = mid;
@@ -614,9 +614,14 @@ static int score_name(liaison_searcher *s, uint32_t n)
     match_name_score ns;
     rec_score *rs;
     double sc;
-    uint32_t rec = IDX_AT(s->e->name_rec, uint32_t, n);
-    if (!(s->kinds & (1u << IDX_AT(s->e->recs, idx_rec, rec).kind)))
+    uint32_t rec;
+    unsigned y = s->e->name_year[n];
+    if (!(s->kinds & (1u << s->e->name_kind[n])))
         return LIAISON_OK;
+    /* Born outside the year window: no name could make a hit. */
+    if (y && s->year_lo && (y + IDX_YEAR_SPREAD < s->year_lo || y > s->year_hi))
+        return LIAISON_OK;
+    rec = IDX_AT(s->e->name_rec, uint32_t, n);
     rs = rec_entry(s, rec);
     if (!rs)
         return LIAISON_ENOMEM;
