@@ -167,7 +167,9 @@ def merge(prev, ctx):
     acc = dict(latest.get("accuracy", {}))
     acc.update(ctx.results.get("accuracy", {}))
     for k in sizes:
-        sizes[k]["summary"] = R.summarize(int(k), sizes[k], acc)
+        meta = {x: sizes[k].get(x) for x in ("stream", "n_names", "date", "commit",
+                                             "parts")}
+        sizes[k] = dict(R.summarize(int(k), sizes[k], acc), **meta)
     latest.update(sizes=sizes, accuracy=acc, date=C.now_iso(), machine=C.machine(),
                   commit=C.git_commit())
     if ctx.results.get("hooks"):
@@ -176,7 +178,8 @@ def merge(prev, ctx):
         latest["hooks"] = h
     if sizes:
         top = max(sizes, key=int)
-        latest.update({k: v for k, v in sizes[top]["summary"].items()})
+        latest.update({k: v for k, v in sizes[top].items()
+                       if k not in ("parts", "n_names", "commit", "date")})
         latest["largest_size"] = int(top)
     latest["checks"] = R.checks(latest)
     return latest
@@ -194,6 +197,7 @@ def main():
 
     def on_signal(sig, _frame):
         raise KeyboardInterrupt("signal %d" % sig)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     sel = sorted((parts[n] for n in o.parts), key=lambda p: p.ORDER)

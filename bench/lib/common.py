@@ -151,7 +151,10 @@ class Context:
         self.build = os.path.abspath(os.path.join(ROOT, opts.build_dir))
         self.cache = os.path.abspath(opts.cache)
         self.tmp = tempfile.mkdtemp(prefix="liaison-bench-")
-        self.state = os.environ.get("BENCH_STATE")       # written for bench/run's trap
+        self.state = os.environ.get("BENCH_STATE")       # read by bench/run's trap
+        if self.state:
+            with open(self.state, "a") as f:
+                f.write(self.tmp + "\n")
         self.t0 = time.time()
         self.results = {"sizes": {}, "accuracy": {}}
         self.prev = {}
@@ -284,3 +287,8 @@ class Context:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
             self.log("kept %s" % self.tmp)
+        if self.state and os.path.exists(self.state):
+            with open(self.state) as f:
+                keep = [x for x in f if x.strip() != self.tmp]
+            with open(self.state, "w") as f:
+                f.write("".join(keep))

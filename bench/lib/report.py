@@ -71,6 +71,8 @@ def num(x, unit=""):
         return "-"
     if isinstance(x, str):
         return x
+    if isinstance(x, int) and not isinstance(x, bool):
+        return "{:,}".format(x) + unit
     a = abs(x)
     if a >= 1e5:
         t = "{:,.0f}".format(x)
@@ -135,6 +137,9 @@ def table(size, s, entry):
                      % (ps.get("positives", 0) + ps.get("negatives", 0), num(ls.get("recall")),
                         num(ps.get("recall")), num(ls.get("neg_hit_rate")),
                         num(ps.get("neg_hit_rate"))))
+    for name, r in sorted(entry.get("parts", {}).items()):
+        if name not in CORE_PARTS:
+            lines.append(hook_line(name, r))
     lq_ = g(e, "liaison", "stream")
     if lq_:
         lines.append("liaison on the whole stream at its default threshold: recall %s, "
@@ -143,6 +148,23 @@ def table(size, s, entry):
                         num(lq_.get("neg_hit_rate")), num(g(e, "liaison", "name_dob_p50_us")),
                         num(g(e, "liaison", "name_dob_p99_us"))))
     return "\n".join(lines)
+
+
+CORE_PARTS = ("liaison", "build", "import", "cli", "pgtrgm", "jw", "accuracy")
+HIDDEN = ("date", "commit", "script", "part_s", "stdout_tail")
+
+
+def hook_line(name, r):
+    """One line for a part this report does not know (a shell hook)."""
+    if "skipped" in r:
+        return "%s: skipped (%s)" % (name, r["skipped"])
+    if "error" in r:
+        return "%s: FAILED (%s)" % (name, r["error"][:200])
+    kv = ["%s=%s" % (k, num(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                     else v) for k, v in r.items()
+          if k not in HIDDEN and isinstance(v, (int, float, str, bool))]
+    return "%s (%s, %s s): %s" % (name, r.get("script", "part"), num(r.get("part_s")),
+                                  ", ".join(kv[:24]))
 
 
 def checks(latest):
@@ -156,25 +178,25 @@ def checks(latest):
         if not have:
             return None, None
         n = TARGET_SIZE if TARGET_SIZE in have else max(have)
-        return n, sizes[n]["summary"]
+        return n, sizes[n]
 
     def add(target, n, value, ok):
         note = "" if n in (None, TARGET_SIZE) else " [at %s records, target is for 1M]" % num(n)
         out.append({"target": target, "value": (value or "not measured") + note,
                     "status": "NOT RUN" if ok is None else ("PASS" if ok else "FAIL"),
                     "records": n})
-    n, s = at(lambda v: g(v, "summary", "engines", "liaison", "name_dob_p50_us"))
+    n, s = at(lambda v: g(v, "engines", "liaison", "name_dob_p50_us"))
     v = g(s, "engines", "liaison", "name_dob_p50_us") if s else None
     add("p50 <= 50 us, name+dob queries, 1 thread, 1M records", n,
         v is not None and "%s us" % num(v), None if v is None else v <= 50)
     v = g(s, "engines", "liaison", "name_dob_p99_us") if s else None
     add("p99 <= 1 ms, name+dob queries, 1 thread, 1M records", n,
         v is not None and "%s us" % num(v), None if v is None else v <= 1000)
-    n, s = at(lambda v: g(v, "summary", "ratios", "qps_vs_pg_trgm"))
+    n, s = at(lambda v: g(v, "ratios", "qps_vs_pg_trgm"))
     v = g(s, "ratios", "qps_vs_pg_trgm") if s else None
     add("throughput >= 100x pg_trgm (1 thread vs 1 connection)", n,
         v is not None and "%sx" % num(v), None if v is None else v >= 100)
-    n, s = at(lambda v: g(v, "summary", "store_load_s") or g(v, "summary", "build_s"))
+    n, s = at(lambda v: g(v, "store_load_s") or g(v, "build_s"))
     if s:
         sl, bs = s.get("store_load_s"), s.get("build_s")
         v = sl if sl is not None else bs
@@ -182,7 +204,7 @@ def checks(latest):
             "store load %s s, in-process add+build %s s" % (num(sl), num(bs)), v <= 30)
     else:
         add("index build from the store <= 30 s for 1M records", None, None, None)
-    n, s = at(lambda v: g(v, "summary", "bytes_per_name"))
+    n, s = at(lambda v: g(v, "bytes_per_name"))
     if s:
         v = max(s.get("bytes_per_name") or 0, s.get("rss_bytes_per_name") or 0)
         add("memory <= 1 KiB per indexed name", n, "%s B (engine stats), %s B (RSS delta)" % (
@@ -234,8 +256,11 @@ def full_text(latest, sizes=None):
         if sizes and int(k) not in sizes:
             continue
         v = latest["sizes"][k]
-        parts.append(table(int(k), v["summary"], v))
+        parts.append(table(int(k), v, v))
     parts.append(accuracy_text(latest.get("accuracy")))
+    hooks = latest.get("hooks") or {}
+    if hooks:
+        parts.append("\n".join(hook_line(k, v) for k, v in sorted(hooks.items())))
     parts.append("targets (issue 3):\n" + checks_text(latest.get("checks", [])))
     return "\n\n".join(p for p in parts if p)
 
