@@ -52,6 +52,7 @@ TEST(role_matrix_exact)
         {POLICY_PERM_USERS_MANAGE, 0, 0, 0, 1},
         {POLICY_PERM_METRICS_READ, 0, 0, 1, 1},
         {POLICY_PERM_API_DESCRIBE, 1, 1, 1, 1},
+        {POLICY_PERM_DISCLOSURES_ASK, 1, 1, 0, 0},
     };
     size_t i;
     CHECK_EQ(sizeof(m) / sizeof(m[0]), POLICY_PERM_COUNT);

@@ -28,6 +28,8 @@ int cli_mrz(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_key(int argc, char **argv);
+int cli_peer(int argc, char **argv);
 
 /* Print "liaison CMD: message" to stderr; returns CLI_ERROR. */
 int cli_fail(const char *cmd, const char *fmt, ...)

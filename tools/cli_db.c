@@ -1,6 +1,9 @@
 /*
 ** cli_db.c: `liaison init`, `liaison import` and `liaison stats`.
 **
+** `init --agency` also makes the node's federation key pair (a file of
+** its own, mode 0600: federation/identity.c).
+**
 ** An import is one transaction per file: all of it or none of it.  Bad
 ** lines or entries are reported with their line numbers and skipped; the
 ** rest of the file is imported.  A crash or Ctrl-C at any point leaves the
@@ -9,8 +12,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "federation/fed.h"
 #include "formats/formats.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -18,20 +23,25 @@
 /* ---------------------------------------------------------------- init */
 
 static const char init_usage[] =
-    "usage: liaison init [--db PATH] [--agency ID]\n"
+    "usage: liaison init [--db PATH] [--agency ID] [--key-file FILE]\n"
     "\n"
     "Create a new store (SQLite file, default ./" CLI_DEFAULT_DB ").\n"
     "  --db PATH      store file to create\n"
-    "  --agency ID    this node's agency id (e.g. MA-DGSN)\n";
+    "  --agency ID    this node's agency id (e.g. MA-DGSN); also makes the\n"
+    "                 node's federation key pair (liaison key show)\n"
+    "  --key-file F   where the secret key goes (mode 0600; default\n"
+    "                 PATH.key; required for a PostgreSQL store)\n";
 
 int cli_init(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"agency", required_argument, NULL, 'a'},
+        {"key-file", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *db = CLI_DEFAULT_DB, *agency = NULL;
+    const char *db = CLI_DEFAULT_DB, *agency = NULL, *keyfile = NULL;
+    char keypath[4096] = "", pk[FED_PK_B64_LEN + 1];
     struct liaison_err err;
     int c, rc;
     memset(&err, 0, sizeof(err));
@@ -39,18 +49,38 @@ int cli_init(int argc, char **argv)
         switch (c) {
         case 'd': db = optarg; break;
         case 'a': agency = optarg; break;
+        case 'k': keyfile = optarg; break;
         case 'h': return cli_usage(stdout, init_usage, CLI_OK);
         default: return cli_usage(stderr, init_usage, CLI_ERROR);
         }
     }
     if (optind != argc)
         return cli_usage(stderr, init_usage, CLI_ERROR);
+    if (agency && !fed_agency_ok(agency))
+        return cli_fail("init", "--agency: 1 to 64 of A-Z a-z 0-9 . _ - @");
+    /* The key first (O_EXCL): a key file left by another store is never
+    ** overwritten, and a failed store leaves no key behind. */
+    if (agency && keyfile)
+        util_strlcpy(keypath, keyfile, sizeof(keypath));
+    else if (agency && fed_key_default_path(db, keypath, sizeof(keypath)))
+        keypath[0] = '\0';
+    if (keypath[0] && (rc = fed_identity_create(keypath, pk, &err)))
+        return cli_fail("init", "%s", err.msg);
     rc = store_create(db, agency, &err);
-    if (rc)
+    if (rc) {
+        if (keypath[0])
+            unlink(keypath);
         return cli_fail("init", "%s: %s", db,
                         err.msg[0] ? err.msg : liaison_strerror(rc));
+    }
     fprintf(stderr, "liaison: created %s%s%s\n", db, agency ? " for " : "",
             agency ? agency : "");
+    if (keypath[0])
+        fprintf(stderr, "liaison: federation key in %s; public key %s "
+                "(liaison key show)\n", keypath, pk);
+    else if (agency)
+        fprintf(stderr, "liaison: no federation key made (a PostgreSQL "
+                "store needs --key-file)\n");
     return CLI_OK;
 }
 

@@ -12,8 +12,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "federation/fed.h"
 #include "server/server.h"
 #include "util/util.h"
 
@@ -43,6 +45,12 @@ static const char serve_usage[] =
     "  --sync full|normal   audit commits: full fsyncs every group commit;\n"
     "                       normal (default) fsyncs within 100 ms\n"
     "  --today YYYY-MM-DD   date for record expiry (default: today, UTC)\n"
+    "Federation (README, Federation):\n"
+    "  --key-file FILE      this node's key (default PATH.key beside a SQLite\n"
+    "                       store, when there; none: federation off)\n"
+    "  --contact TEXT       contact point partners see with a hit\n"
+    "  --partner-timeout-ms MS  deadline of a screening with partners\n"
+    "                       (default 2000)\n"
     "Sizes take K, M or G.  SIGTERM or SIGINT stops the server gracefully.\n";
 
 /* "64M" -> bytes. */
@@ -87,6 +95,9 @@ int cli_serve(int argc, char **argv)
         {"auth-cache-ms", required_argument, NULL, 'a'},
         {"sync", required_argument, NULL, 'y'},
         {"today", required_argument, NULL, 'o'},
+        {"key-file", required_argument, NULL, 'K'},
+        {"contact", required_argument, NULL, 'n'},
+        {"partner-timeout-ms", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     srv_config cfg;
@@ -94,8 +105,9 @@ int cli_serve(int argc, char **argv)
     struct liaison_err err;
     sigset_t set;
     srv *s = NULL;
+    char keypath[4096];
     long v;
-    int c, sig = 0, rc;
+    int c, sig = 0, rc, pg = 0;
 
     memset(&cfg, 0, sizeof(cfg));
     memset(&err, 0, sizeof(err));
@@ -104,7 +116,7 @@ int cli_serve(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': cfg.db = optarg; break;
-        case 'p': cfg.db = optarg; break;
+        case 'p': cfg.db = optarg; pg = 1; break;
         case 'l': cfg.listen = optarg; break;
         case 'c': cfg.tls_cert = optarg; break;
         case 'k': cfg.tls_key = optarg; break;
@@ -163,6 +175,14 @@ int cli_serve(int argc, char **argv)
                                 optarg);
             break;
         case 'o': cfg.today = optarg; break;
+        case 'K': cfg.fed_key = optarg; break;
+        case 'n': cfg.fed_contact = optarg; break;
+        case 'm':
+            if (cli_parse_size("serve", "--partner-timeout-ms", optarg, 50,
+                               60000, &v))
+                return CLI_ERROR;
+            cfg.partner_timeout_ms = (int)v;
+            break;
         case 'h': return cli_usage(stdout, serve_usage, CLI_OK);
         default: return cli_usage(stderr, serve_usage, CLI_ERROR);
         }
@@ -172,6 +192,10 @@ int cli_serve(int argc, char **argv)
     if (cfg.today && (strlen(cfg.today) != 10 || cfg.today[4] != '-' ||
                       cfg.today[7] != '-'))
         return cli_fail("serve", "--today: expected YYYY-MM-DD");
+    if (!cfg.fed_key && !pg &&
+        fed_key_default_path(cfg.db, keypath, sizeof(keypath)) == 0 &&
+        access(keypath, F_OK) == 0)
+        cfg.fed_key = keypath;
 
     /* Block the stop signals in every thread the server starts. */
     sigemptyset(&set);

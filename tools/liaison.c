@@ -23,6 +23,8 @@ static const char usage[] =
     "  serve     run the HTTP API               liaison serve [--db PATH] [--listen ADDR:PORT]\n"
     "  user      accounts of the HTTP API       liaison user add|revoke|list ...\n"
     "  audit     check or list the audit trail  liaison audit verify|list [--db PATH]\n"
+    "  key       this node's federation key     liaison key show|create [--db PATH]\n"
+    "  peer      partner agencies               liaison peer add|list|remove ...\n"
     "\n"
     "Run 'liaison COMMAND --help' for a command's options.\n"
     "Exit codes: 0 ok, 1 hits found (screen), 2 usage or input error.\n";
@@ -34,6 +36,7 @@ static const struct {
     {"init", cli_init},     {"import", cli_import}, {"screen", cli_screen},
     {"stats", cli_stats},   {"mrz", cli_mrz},
     {"serve", cli_serve},   {"user", cli_user},     {"audit", cli_audit},
+    {"key", cli_key},       {"peer", cli_peer},
 };
 
 int cli_fail(const char *cmd, const char *fmt, ...)

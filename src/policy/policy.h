@@ -70,12 +70,14 @@ typedef enum policy_perm {
     POLICY_PERM_RECORDS_READ,   /* GET /v1/records/{id} */
     POLICY_PERM_RECORDS_WRITE,  /* POST /v1/records, PUT|DELETE /v1/records/{id} */
     POLICY_PERM_LISTS_READ,     /* GET /v1/lists */
-    POLICY_PERM_DISCLOSURES,    /* ask for and decide disclosures (next issue) */
+    POLICY_PERM_DISCLOSURES,    /* decide disclosures of own records */
     POLICY_PERM_AUDIT_READ,     /* GET /v1/audit: query texts, who asked what */
     POLICY_PERM_AUDIT_VERIFY,   /* GET /v1/audit/verify: integrity only */
     POLICY_PERM_USERS_MANAGE,   /* GET|POST /v1/users, DELETE /v1/users/{name} */
     POLICY_PERM_METRICS_READ,   /* GET /metrics: aggregate counters */
     POLICY_PERM_API_DESCRIBE,   /* GET /openapi.json */
+    POLICY_PERM_DISCLOSURES_ASK, /* ask a partner for the details of a hit,
+                                    follow one's requests */
     POLICY_PERM_COUNT
 } policy_perm;
 

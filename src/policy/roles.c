@@ -11,15 +11,17 @@
 **   records.read                x
 **   records.write               x
 **   lists.read                  x
-**   disclosures                 x
+**   disclosures.ask     x       x
+**   disclosures.decide          x
 **   audit.read                          x
 **   audit.verify                        x       x
 **   users.manage                                x
 **   metrics.read                        x       x
 **   api.describe        x       x       x       x
 **
-** Why: officers only screen; analysts keep the lists and screen to check
-** them; the auditor reads the trail (it holds query texts, personal data)
+** Why: officers screen and may ask a partner for the details behind a
+** hit; analysts keep the lists, screen to check them and decide what
+** their agency discloses to partners; the auditor reads the trail (it holds query texts, personal data)
 ** and must not be able to change what it audits; the admin manages
 ** accounts but reads no records and no audit contents (separation of
 ** duties: an admin's own actions are audited and the auditor reads them).
@@ -38,7 +40,7 @@ static const struct {
     [POLICY_PERM_RECORDS_READ] = {"records.read", POLICY_ROLE_ANALYST},
     [POLICY_PERM_RECORDS_WRITE] = {"records.write", POLICY_ROLE_ANALYST},
     [POLICY_PERM_LISTS_READ] = {"lists.read", POLICY_ROLE_ANALYST},
-    [POLICY_PERM_DISCLOSURES] = {"disclosures", POLICY_ROLE_ANALYST},
+    [POLICY_PERM_DISCLOSURES] = {"disclosures.decide", POLICY_ROLE_ANALYST},
     [POLICY_PERM_AUDIT_READ] = {"audit.read", POLICY_ROLE_AUDITOR},
     [POLICY_PERM_AUDIT_VERIFY] = {"audit.verify",
                                   POLICY_ROLE_AUDITOR | POLICY_ROLE_ADMIN},
@@ -46,6 +48,8 @@ static const struct {
     [POLICY_PERM_METRICS_READ] = {"metrics.read",
                                   POLICY_ROLE_AUDITOR | POLICY_ROLE_ADMIN},
     [POLICY_PERM_API_DESCRIBE] = {"api.describe", POLICY_ROLES_ALL},
+    [POLICY_PERM_DISCLOSURES_ASK] = {"disclosures.ask",
+                                     POLICY_ROLE_OFFICER | POLICY_ROLE_ANALYST},
 };
 
 static const struct {

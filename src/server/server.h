@@ -26,6 +26,7 @@
 #define SRV_DEFAULT_JSON_STRING ((size_t)64 << 10)       /* 64 KiB */
 #define SRV_DEFAULT_AUTH_CACHE_MS 1000
 #define SRV_MAX_THREADS 64
+#define SRV_DEFAULT_PARTNER_TIMEOUT_MS 2000
 
 typedef struct srv_config {
     const char *db;             /* store path or PostgreSQL conninfo */
@@ -44,6 +45,10 @@ typedef struct srv_config {
                                    group commits fsynced every 100 ms */
     const policy_purposes *purposes; /* NULL: policy_purposes_default() */
     const char *today;          /* "YYYY-MM-DD" for expiry; NULL: the UTC date */
+    /* Federation (DESIGN section 6); off when fed_key is NULL. */
+    const char *fed_key;        /* this node's key file (liaison init) */
+    const char *fed_contact;    /* contact point partners see with a hit */
+    int partner_timeout_ms;     /* deadline of a partner screening; 0: 2000 */
 } srv_config;
 
 typedef struct srv srv;
