@@ -84,8 +84,8 @@ def options(parts):
     a("--jw-pos-every", type=int, help="accuracy, Jaro-Winkler: every k-th positive (default 1)")
     a("--jw-neg-every", type=int, help="accuracy, Jaro-Winkler: every k-th negative (default 5)")
     a("--fresh-peers", action="store_true", help="quick: recompute the peers' accuracy")
-    a("--build-dir", default=os.environ.get("BENCH_BUILD", "build"),
-      help="make build folder (default build)")
+    a("--build-dir", default=os.environ.get("BENCH_BUILD") or os.environ.get("B") or "build",
+      help="make build folder (default $BENCH_BUILD, else make's B, else build)")
     a("--cache", default=os.path.join(C.BENCH, "cache"), help="generated data folder")
     a("--no-build", action="store_true", help="do not run make first")
     a("--no-save", action="store_true", help="leave latest.json and README.md alone")

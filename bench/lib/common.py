@@ -56,6 +56,10 @@ def machine():
 
 
 def git_commit():
+    """HEAD of the tree (+dirty when src, include, data or tools differ);
+    $BENCH_COMMIT overrides it (binaries built elsewhere)."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
     try:
         c = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                            capture_output=True, text=True, check=True).stdout.strip()

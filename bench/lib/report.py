@@ -45,6 +45,7 @@ def summarize(size, entry, acc):
             "recall": g(acc, "liaison", "recall"), "stream": li.get("quality")}
     if cli:
         e["liaison_cli"] = {"qps": cli.get("qps"), "wall_s": cli.get("wall_s"),
+                            "mismatch": cli.get("mismatch"),
                             "screen_qps": cli.get("screen_qps"), "threads": cli.get("threads"),
                             "recall": g(acc, "liaison", "recall"), "stream": cli.get("quality")}
     if pg:
@@ -112,7 +113,8 @@ def table(size, s, entry):
                          num(L["qps_all_cores"]), "", "", "", "", "", ""])
     if "liaison_cli" in e:
         c = e["liaison_cli"]
-        rows.append(["liaison CLI batch, end to end, %s thr" % (c.get("threads") or "?"),
+        rows.append(["liaison CLI batch, end to end, %s thr%s" % (
+            c.get("threads") or "?", " (MISMATCH: %s)" % c["mismatch"] if c.get("mismatch") else ""),
                      "", "", "", num(c["qps"]), "", num(s.get("store_load_s")), "", "", "", ""])
     if "pg_trgm" in e:
         p = e["pg_trgm"]
@@ -244,7 +246,8 @@ def accuracy_text(acc):
             eng, "  ".join("%s %s" % (k, num(g(a, "recall", k))) for k in C.EVAL_SETS),
             num(a.get("time_s")), num(q.get("negatives")), a.get("neg_every", 1),
             (", floor %s" % a["floor"]) if "floor" in a else "",
-            (", reused from %s" % a["reused_from"][:16]) if a.get("reused_from") else ""))
+            (", reused from %s" % a["reused_from"][:16]) if a.get("reused_from") else "")
+            + ("  WARNING: " + a["warning"] if a.get("warning") else ""))
     return "\n".join(lines)
 
 

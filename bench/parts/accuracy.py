@@ -174,5 +174,8 @@ def run(ctx, size=None):
                   "pos_every": pos_every, "neg_every": neg_every,
                   "date": C.now_iso(), "commit": C.git_commit()})
         ctx.log("  %s: recall %s (%.0fs)" % (eng, json.dumps(r["recall"]), r["time_s"]))
+        if not any(r["recall"].values()):
+            r["warning"] = "no recall at all: the engine found nothing"
+            ctx.log("  WARNING: %s found nothing on any set; is it broken?" % eng)
         out[eng] = r
     return out

@@ -27,6 +27,12 @@ def run(ctx, size):
     if load and dt > load:
         r["store_load_s"] = load
         r["screen_qps"] = round(n / (dt - load), 1)
+    li = ctx.part_result(size, "liaison")
+    lr, cr = (li or {}).get("quality", {}).get("recall"), r["quality"].get("recall")
+    if lr is not None and cr is not None and abs(lr - cr) > 0.02:
+        r["mismatch"] = "CLI recall %.3f, in-process %.3f" % (cr, lr)
+        ctx.log("  WARNING: the CLI does not find what the engine finds in-process "
+                "(%s): the store load path is broken?" % r["mismatch"])
     ctx.log("  %.2fs wall, %.0f q/s end to end%s" % (
         dt, n / dt, ", %.0f q/s after the engine load" % r["screen_qps"]
         if "screen_qps" in r else ""))
