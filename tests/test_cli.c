@@ -299,8 +299,19 @@ TEST(import_killed_halfway_leaves_nothing)
               (char *)NULL);
         _exit(127);
     }
-    fd = open(fifo, O_WRONLY);
+    /* Open without blocking: if the program never starts reading (it
+    ** failed to start), the test fails instead of waiting for ever. */
+    fd = -1;
+    for (i = 0; i < 10000 && fd < 0; i++) {
+        fd = open(fifo, O_WRONLY | O_NONBLOCK);
+        if (fd < 0 && waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        if (fd < 0)
+            usleep(1000);
+    }
     CHECK(fd >= 0);
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, 0);      /* blocking writes from here */
     for (i = 0; fd >= 0 && i < 12000; i++) {
         int n = snprintf(line, sizeof(line),
                          "{\"id\":\"k%d\",\"list\":\"l\",\"names\":[{\"full\":"

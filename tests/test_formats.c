@@ -103,6 +103,34 @@ static int parse(fmt_record *r, const char *json, struct liaison_err *err)
 
 /* ---------------------------------------------------------------- countries */
 
+/* The stored-JSON view gives the same record as the full parse, without
+** the canonical JSON. */
+TEST(record_view_matches_parse)
+{
+    static const char line[] =
+        "{\"id\":\"r1\",\"list\":\"wanted\",\"names\":[{\"full\":\"Youssef "
+        "BENHADDOU\"},{\"full\":\"Yusuf Ben Haddou\",\"type\":\"alias\"}],"
+        "\"dob\":[\"1966\",\"1967-02\"],\"nationalities\":[\"MA\"],"
+        "\"documents\":[{\"number\":\"AB1234567\",\"country\":\"MAR\"}],"
+        "\"extra\":{\"kept\":true}}";
+    fmt_record a, b;
+    fmt_record_init(&a);
+    fmt_record_init(&b);
+    CHECK_EQ(fmt_record_from_json(&a, line, strlen(line), NULL, NULL), 0);
+    CHECK_EQ(fmt_record_view(&b, line, strlen(line), NULL), 0);
+    CHECK(a.json != NULL);
+    CHECK(b.json == NULL);
+    CHECK_STR(b.rec.id, a.rec.id);
+    CHECK_EQ(b.rec.n_names, 2);
+    CHECK_STR(b.rec.names[1].full, "Yusuf Ben Haddou");
+    CHECK_EQ(b.rec.n_dobs, 2);
+    CHECK_STR(b.rec.nationalities[0], "MAR");
+    CHECK_EQ(b.rec.n_documents, 1);
+    CHECK_EQ(fmt_record_view(&b, "{\"id\":1}", 8, NULL), LIAISON_EINVAL);
+    fmt_record_fini(&a);
+    fmt_record_fini(&b);
+}
+
 TEST(country_codes)
 {
     static const struct {

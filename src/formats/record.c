@@ -61,6 +61,8 @@ struct ctx {
     json_t *in;                 /* the given object (borrowed) */
     json_t *out;                /* the canonical object being built */
     struct liaison_err *err;
+    int view;                   /* only the liaison_record view is wanted:
+                                   the canonical JSON is not serialised */
 };
 
 static const char *const known_fields[] = {
@@ -535,8 +537,9 @@ static int dump(struct ctx *c)
     return rc;
 }
 
-int fmt_record_from_obj(fmt_record *r, json_t *obj, const char *default_list,
-                        const char *list_override, struct liaison_err *err)
+static int from_obj(fmt_record *r, json_t *obj, const char *default_list,
+                    const char *list_override, int view,
+                    struct liaison_err *err)
 {
     struct ctx c;
     int rc;
@@ -546,6 +549,7 @@ int fmt_record_from_obj(fmt_record *r, json_t *obj, const char *default_list,
     c.r = r;
     c.in = obj;
     c.err = err;
+    c.view = view;
     c.out = json_object();
     if (!c.out)
         return oom(&c);
@@ -566,9 +570,9 @@ int fmt_record_from_obj(fmt_record *r, json_t *obj, const char *default_list,
         rc = do_top_document(&c);
     if (!rc)
         rc = check_complete(&c);
-    if (!rc)
+    if (!rc && !view)
         rc = copy_unknown(&c);
-    if (!rc)
+    if (!rc && !view)
         rc = dump(&c);
     json_decref(c.out);
     if (rc)
@@ -576,9 +580,15 @@ int fmt_record_from_obj(fmt_record *r, json_t *obj, const char *default_list,
     return rc;
 }
 
-int fmt_record_parse(fmt_record *r, const char *s, size_t len,
-                     const char *default_list, const char *list_override,
-                     struct liaison_err *err)
+int fmt_record_from_obj(fmt_record *r, json_t *obj, const char *default_list,
+                        const char *list_override, struct liaison_err *err)
+{
+    return from_obj(r, obj, default_list, list_override, 0, err);
+}
+
+static int parse(fmt_record *r, const char *s, size_t len,
+                 const char *default_list, const char *list_override,
+                 int view, struct liaison_err *err)
 {
     json_error_t jerr;
     json_t *obj;
@@ -600,13 +610,26 @@ int fmt_record_parse(fmt_record *r, const char *s, size_t len,
                         "invalid JSON: %s (byte %d)", jerr.text,
                         jerr.position);
     }
-    rc = fmt_record_from_obj(r, obj, default_list, list_override, err);
+    rc = from_obj(r, obj, default_list, list_override, view, err);
     json_decref(obj);
     return rc;
+}
+
+int fmt_record_parse(fmt_record *r, const char *s, size_t len,
+                     const char *default_list, const char *list_override,
+                     struct liaison_err *err)
+{
+    return parse(r, s, len, default_list, list_override, 0, err);
 }
 
 int fmt_record_from_json(fmt_record *r, const char *s, size_t len,
                          const char *default_list, struct liaison_err *err)
 {
-    return fmt_record_parse(r, s, len, default_list, NULL, err);
+    return parse(r, s, len, default_list, NULL, 0, err);
+}
+
+int fmt_record_view(fmt_record *r, const char *s, size_t len,
+                    struct liaison_err *err)
+{
+    return parse(r, s, len, NULL, NULL, 1, err);
 }

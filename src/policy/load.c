@@ -36,7 +36,7 @@ static int on_rec(void *ud, const store_rec *r)
     struct liaison_err perr;
     int rc;
     memset(&perr, 0, sizeof(perr));
-    rc = fmt_record_from_json(&c->rec, r->json, r->json_len, NULL, &perr);
+    rc = fmt_record_view(&c->rec, r->json, r->json_len, &perr);
     if (rc) {
         c->st.bad++;
         return LIAISON_OK;
