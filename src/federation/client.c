@@ -290,11 +290,12 @@ static void finish(fed_client *c, fed_call *k, CURLcode res)
         else
             k->outcome = FED_OK;
     } else if (res == CURLE_OPERATION_TIMEDOUT) {
-        curl_off_t connected = 0;
-        curl_easy_getinfo(k->easy_, CURLINFO_CONNECT_TIME_T, &connected);
-        fail_call(k, connected ? FED_TIMEOUT : FED_UNAVAILABLE,
-                  connected ? "no answer before the deadline"
-                            : "cannot connect before the deadline");
+        /* Connecting, the TLS handshake or the answer: whichever it was,
+        ** the partner did not answer in time (a refused connection or a
+        ** refused certificate is FED_UNAVAILABLE, below). */
+        fail_call(k, FED_TIMEOUT, k->errbuf_[0] ? k->errbuf_
+                                                : "no answer before the "
+                                                  "deadline");
     } else if (res == CURLE_WRITE_ERROR || res == CURLE_FILESIZE_EXCEEDED) {
         fail_call(k, FED_INVALID, "the answer is larger than the limit");
     } else {

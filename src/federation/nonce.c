@@ -132,26 +132,26 @@ static void make_key(const char *agency, const char *nonce,
 static int check_locked(fed_nonces *n, const unsigned char key[16],
                         int64_t expires, int64_t now)
 {
-    slot *s;
+    slot *s = place(n->slots, n->cap, key);
     int rc;
-    if ((n->count + 1) * 2 > n->cap) {
-        size_t cap = n->cap;
-        rc = rebuild(n, cap, now);            /* drop the expired */
-        if (rc)
-            return rc;
-        while ((n->count + 1) * 2 > cap && cap / 2 < n->max)
-            cap *= 2;
-        if ((n->count + 1) * 2 > cap)
-            return LIAISON_ETOOBIG;
-        if (cap != n->cap && (rc = rebuild(n, cap, now)))
-            return rc;
-    }
-    s = place(n->slots, n->cap, key);
     if (s->expires) {
         if (s->expires >= now)
             return LIAISON_EEXIST;
         s->expires = expires;       /* an expired twin: reuse its slot */
         return LIAISON_OK;
+    }
+    if (n->count >= n->max || (n->count + 1) * 2 > n->cap) {
+        size_t cap = n->cap;
+        rc = rebuild(n, cap, now);            /* drop the expired */
+        if (rc)
+            return rc;
+        if (n->count >= n->max)
+            return LIAISON_ETOOBIG;
+        while ((n->count + 1) * 2 > cap)
+            cap *= 2;
+        if (cap != n->cap && (rc = rebuild(n, cap, now)))
+            return rc;
+        s = place(n->slots, n->cap, key);
     }
     memcpy(s->key, key, 16);
     s->expires = expires;
