@@ -526,7 +526,7 @@ TEST(store_sync_modes)
     CHECK_EQ(append_n(w, 50), 0);
     /* Another handle syncs and checkpoints what w committed. */
     CHECK_EQ(store_sync(f.s), LIAISON_OK);
-    CHECK_EQ(store_checkpoint(f.s), LIAISON_OK);
+    CHECK_EQ(store_checkpoint(f.s, NULL), LIAISON_OK);
     CHECK_EQ(audit_verify(f.s, NULL, &r), LIAISON_OK);
     CHECK(r.ok);
     CHECK_EQ(r.count, 50);
@@ -534,7 +534,7 @@ TEST(store_sync_modes)
     CHECK_EQ(store_begin(w), LIAISON_OK);
     CHECK_EQ(store_set_sync(w, 0), LIAISON_ESTATE);
     CHECK_EQ(store_sync(w), LIAISON_ESTATE);
-    CHECK_EQ(store_checkpoint(w), LIAISON_ESTATE);
+    CHECK_EQ(store_checkpoint(w, NULL), LIAISON_ESTATE);
     CHECK_EQ(store_rollback(w), LIAISON_OK);
     store_close(w);
     fx_close(&f);

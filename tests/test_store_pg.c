@@ -707,6 +707,43 @@ TEST(pg_audit)
 
 /* ---------------------------------------------------------------- peers, disclosures */
 
+/* Durability controls (store_set_sync, store_sync, store_checkpoint), as
+** the server's audit writer uses them, and the audit chain over them. */
+TEST(pg_sync_modes)
+{
+    store *w = NULL;
+    store_audit_entry e = {0};
+    int64_t seq = 0;
+    FRESH(s, ci, "tr-egm");
+    CHECK_EQ(store_open(ci, &w, NULL), LIAISON_OK);
+    if (!w) {
+        store_close(s);
+        return;
+    }
+    /* Commits made with sync off are there at once for every handle, and
+    ** store_sync() from any handle makes them durable. */
+    CHECK_EQ(store_set_sync(w, 0), LIAISON_OK);
+    e.actor = "emre";
+    e.action = "screen";
+    e.prev_hash = "";
+    e.hash = "x1";
+    CHECK_EQ(store_audit_append(w, &e, &seq), LIAISON_OK);
+    CHECK_EQ(store_audit_last(s, &seq, NULL), LIAISON_OK);
+    CHECK_EQ(seq, 1);
+    CHECK_EQ(store_sync(s), LIAISON_OK);
+    CHECK_EQ(store_sync(w), LIAISON_OK);
+    CHECK_EQ(store_checkpoint(s, NULL), LIAISON_OK);      /* a no-op here */
+    CHECK_EQ(store_set_sync(w, 1), LIAISON_OK);
+    CHECK_EQ(store_begin(w), LIAISON_OK);
+    CHECK_EQ(store_set_sync(w, 0), LIAISON_ESTATE);
+    CHECK_EQ(store_sync(w), LIAISON_ESTATE);
+    CHECK_EQ(store_checkpoint(w, NULL), LIAISON_ESTATE);
+    CHECK_EQ(store_rollback(w), LIAISON_OK);
+    CHECK_EQ(store_sync(w), LIAISON_OK);
+    store_close(w);
+    store_close(s);
+}
+
 TEST(pg_peers_and_disclosures)
 {
     store_peer p = {0}, *gp = NULL;

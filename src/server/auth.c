@@ -15,6 +15,7 @@
 ** failure is audited with its reason only), not in error messages.
 */
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 

@@ -21,9 +21,9 @@
 ** A line that is not a valid query gives an error line with its line
 ** number and the batch goes on.
 **
-** Federation ("partners") will add the partners' answers to the same
-** response: srv_screen_req carries the flag, and screen_one() is the
-** place where local and remote hits would meet.
+** With "partners", the local result, once rendered, goes to
+** fed_screen.c, which asks the partners and merges their answers into
+** the same response before it is audited and released.
 */
 #include <string.h>
 #include <strings.h>
@@ -247,7 +247,8 @@ enum srv_outcome srv_h_screen(srv_req *r)
     if (!q)
         return srv_req_fail(r, 500, "internal", "out of memory");
     if (srv_screen_parse(r->body.len ? r->body.p : "", r->body.len,
-                         &s->purposes, &s->lim, &r->arena, q, &e))
+                         &s->purposes, &s->lim, &r->arena, q, &e) ||
+        (q->partners && srv_fed_screen_check(r, q, &e)))
         return srv_req_error(r, &e);
     memset(&opts, 0, sizeof(opts));
     opts.threshold = q->threshold;
@@ -290,13 +291,21 @@ enum srv_outcome srv_h_screen(srv_req *r)
     }
     r->status = 200;
     r->out_type = "application/json";
+    if (q->partners)            /* fan out, merge, audit: fed_screen.c */
+        return srv_fed_screen(r, q, detail);
     srv_req_audit_entry(r, &r->item.e, "screen", q->purpose, detail);
     r->item.w = &r->w;
     r->item.next = NULL;
     r->w.conn = r->conn;
     r->w.pending = 1;
     r->on_ready = screen_ready;
-    srv_req_suspend(r);
+    if (srv_req_suspend(r)) {
+        r->on_ready = NULL;
+        util_buf_reset(&r->out);
+        r->close = 1;
+        return srv_req_fail(r, 503, "shutting_down", "the server is "
+                            "stopping");
+    }
     srv_auditq_push(s, &r->item, &r->item, 1);
     return SRV_WAIT;
 }
@@ -580,8 +589,19 @@ static ssize_t batch_read(void *cls, uint64_t pos, char *buf, size_t max)
     r->w.rc = 0;
     r->w.first_seq = r->w.last_seq = 0;
     r->w.pending = (int)b->n_items;
+    if (srv_req_suspend(r)) {
+        /* Stopping: these results were not audited, so they stay here. */
+        srv_error e;
+        srv_error_set(&e, 503, "shutting_down", "the server is stopping; "
+                      "the batch ends here");
+        util_buf_reset(&b->chunk);
+        b->off = 0;
+        b->failed = 1;
+        if (srv_json_error(&b->chunk, &e) || util_buf_addc(&b->chunk, '\n'))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        return batch_read(cls, pos, buf, max);
+    }
     b->waiting = 1;
-    srv_req_suspend(r);
     srv_auditq_push(r->s, &b->items[0], &b->items[b->n_items - 1],
                     (long)b->n_items);
     return 0;

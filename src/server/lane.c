@@ -96,7 +96,11 @@ enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn)
     j->next = NULL;
     j->r = r;
     j->fn = fn;
-    srv_req_suspend(r);
+    if (srv_req_suspend(r)) {
+        r->close = 1;
+        return srv_req_fail(r, 503, "shutting_down", "the server is "
+                            "stopping");
+    }
     pthread_mutex_lock(&l->lock);
     if (l->stop) {
         pthread_mutex_unlock(&l->lock);

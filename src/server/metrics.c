@@ -238,6 +238,26 @@ int srv_metrics_render(srv *s, util_buf *o)
                  "Audit entries that could not be written (their requests "
                  "were refused).", LOAD(s->aq.failures));
     if (!rc)
+        rc = one(o, "liaison_audit_sync_failures_total", "counter",
+                 "Deferred fsyncs of the audit log that failed (--sync "
+                 "normal); each is retried.", LOAD(s->aq.sync_failures));
+    if (!rc)
+        rc = one(o, "liaison_audit_commit_max_seconds", "gauge",
+                 "Longest group commit of audit entries so far.",
+                 LOAD(s->aq.commit_max_us) / 1e6);
+    if (!rc)
+        rc = one(o, "liaison_audit_sync_max_seconds", "gauge",
+                 "Longest deferred fsync of the audit log so far.",
+                 LOAD(s->aq.sync_max_us) / 1e6);
+    if (!rc)
+        rc = one(o, "liaison_audit_checkpoint_max_seconds", "gauge",
+                 "Longest checkpoint by the audit writer (to restart the "
+                 "log) so far.", LOAD(s->aq.checkpoint_max_us) / 1e6);
+    if (!rc)
+        rc = one(o, "liaison_audit_log_restarts_total", "counter",
+                 "Checkpoints run by the audit writer to restart the log.",
+                 LOAD(s->aq.restarts));
+    if (!rc)
         rc = one(o, "liaison_audit_queue_length", "gauge",
                  "Audit entries waiting to be written.", (double)qlen);
     if (!rc)

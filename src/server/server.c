@@ -203,10 +203,18 @@ enum srv_outcome srv_req_store_error(srv_req *r, store *st, int rc)
     }
 }
 
-void srv_req_suspend(srv_req *r)
+int srv_req_suspend(srv_req *r)
 {
-    atomic_fetch_add(&r->s->suspended, 1);
+    srv *s = r->s;
+    pthread_mutex_lock(&s->slock);
+    if (s->no_suspend) {
+        pthread_mutex_unlock(&s->slock);
+        return -1;
+    }
+    atomic_fetch_add(&s->suspended, 1);
     MHD_suspend_connection(r->conn);
+    pthread_mutex_unlock(&s->slock);
+    return 0;
 }
 
 void srv_req_resume(srv_req *r)
@@ -278,6 +286,8 @@ static enum MHD_Result send_response(srv_req *r)
         add_allow(r, resp);
     if (r->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->add_headers)
+        r->add_headers(r, resp);
     r->state = RQ_SENT;
     ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -399,7 +409,11 @@ static enum MHD_Result begin(srv_req *r)
         srv_req_fail(r, 503, "shutting_down", "the server is stopping");
         return send_response(r);
     }
-    if (!(rt->flags & SRV_PUBLIC)) {
+    if (rt->flags & SRV_PEER) {
+        /* A partner node: its signature, not a token (fed.c). */
+        if (srv_peer_begin(r))
+            return send_response(r);
+    } else if (!(rt->flags & SRV_PUBLIC)) {
         rc = r->t ? srv_auth(r, &why) : LIAISON_ENOMEM;
         if (rc == LIAISON_EAUTH) {
             atomic_fetch_add_explicit(&s->m.auth_failures, 1,
@@ -659,6 +673,7 @@ static void teardown(srv *s)
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     s->listen_fd = -1;
+    srv_fed_stop(s);
     if (s->lane.n_started || s->lane.st[0])
         srv_lane_stop(s);
     if (s->aq.started || s->aq.st)
@@ -685,6 +700,7 @@ static void teardown(srv *s)
     util_free(s->node_agency);
     util_free(s->db);
     pthread_mutex_destroy(&s->tlock);
+    pthread_mutex_destroy(&s->slock);
     util_free(s);
 }
 
@@ -707,6 +723,7 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
     s->listen_fd = -1;
     pthread_mutex_init(&s->tlock, NULL);
+    pthread_mutex_init(&s->slock, NULL);
     s->cfg = *cfg;
     s->db = util_strdup(cfg->db);
     s->cfg.db = s->db;
@@ -753,7 +770,8 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         goto fail;
     }
     if ((rc = srv_auditq_start(s, err)) || (rc = srv_lane_start(s, err)) ||
-        (rc = load_tls(s, err)) || (rc = bind_listen(s, cfg->listen, err)))
+        (rc = srv_fed_start(s, err)) || (rc = load_tls(s, err)) ||
+        (rc = bind_listen(s, cfg->listen, err)))
         goto fail;
     flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_TURBO;
@@ -828,8 +846,14 @@ void srv_stop(srv *s, int grace_ms)
     deadline = util_now_us() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000;
     while (atomic_load(&s->inflight) > 0 && util_now_us() < deadline)
         nap();
-    /* Suspended requests wait for the lane or the audit writer, which
-    ** always finish them (the store's busy timeout bounds any wait). */
+    /* From now on nothing new is suspended (a batch still streaming ends
+    ** with a shutting_down line); those suspended wait for the lane or the
+    ** audit writer, which always finish them (the store's busy timeout
+    ** bounds any wait).  libmicrohttpd must never be stopped with a
+    ** suspended connection. */
+    pthread_mutex_lock(&s->slock);
+    s->no_suspend = 1;
+    pthread_mutex_unlock(&s->slock);
     while (atomic_load(&s->suspended) > 0)
         nap();
     teardown(s);

@@ -544,7 +544,8 @@ static void sq_close(store *s)
 
 /* Durability (store.h).  Not full: synchronous=NORMAL (WAL mode stays
 ** consistent; a commit is durable once the WAL is synced) and no
-** automatic checkpoints on this handle, which would fsync in its commits. */
+** automatic checkpoints on this handle: each would fsync inside one of its
+** commits. */
 static int sq_set_sync(store *s, int full)
 {
     sq_store *q = (sq_store *)s;
@@ -574,11 +575,13 @@ static int sq_sync(store *s)
     return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "syncing the WAL");
 }
 
-static int sq_checkpoint(store *s)
+static int sq_checkpoint(store *s, long *wal_frames)
 {
     sq_store *q = (sq_store *)s;
+    int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(q->db, "main",
-                                       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+                                       SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    *wal_frames = log > 0 ? log : 0;
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return LIAISON_OK;      /* someone else is checkpointing */
     return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "checkpointing");

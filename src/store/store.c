@@ -217,12 +217,17 @@ int store_sync(store *s)
     return s->ops->sync(s);
 }
 
-int store_checkpoint(store *s)
+int store_checkpoint(store *s, long *wal_frames)
 {
+    long dummy;
+    if (!wal_frames)
+        wal_frames = &dummy;
+    *wal_frames = 0;
     if (s->tx != STORE_TX_NONE)
         return store_set_error(s, LIAISON_ESTATE,
                                "cannot checkpoint in a transaction");
-    return s->ops->checkpoint ? s->ops->checkpoint(s) : LIAISON_OK;
+    return s->ops->checkpoint ? s->ops->checkpoint(s, wal_frames)
+                              : LIAISON_OK;
 }
 
 /* Start a write: join the caller's transaction or open an implicit one

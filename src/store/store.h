@@ -93,18 +93,25 @@ int store_in_transaction(store *s);
 ** synchronous_commit=on).  Not full: a commit returns once it is in the
 ** database, so it survives a crash of this process but not a power cut
 ** until a later store_sync() on any handle of the same store; SQLite also
-** stops checkpointing on this handle's commits (call store_checkpoint()
-** from another handle).  For a writer that commits often and cannot wait
-** for a disk flush each time (the server's audit writer). */
+** stops checkpointing on this handle's commits (a checkpoint fsyncs inside
+** the commit that runs it): call store_checkpoint() from another handle
+** to copy the log back into the database, and now and then from this one,
+** between commits, to let the log start over.  For a writer that commits
+** often and cannot wait for a disk flush each time (the server's audit
+** writer). */
 int store_set_sync(store *s, int full);
 /* Make every commit made so far by any handle durable (fsync the SQLite
 ** WAL; on PostgreSQL, a synchronous commit flushes the WAL).  Takes no
 ** write lock. */
 int store_sync(store *s);
 /* SQLite: copy what it can of the WAL back into the database without
-** waiting for readers or writers (a PASSIVE checkpoint).  PostgreSQL: a
-** no-op. */
-int store_checkpoint(store *s);
+** waiting for readers or writers (a PASSIVE checkpoint, which syncs what
+** it copies).  *wal_frames (may be NULL) gets the number of frames in the
+** WAL afterwards.  The WAL starts over from its beginning at the next
+** write once a checkpoint has copied all of it; with a writer that never
+** pauses, only a checkpoint run by that writer between its commits gets
+** there.  PostgreSQL: a no-op, *wal_frames = 0. */
+int store_checkpoint(store *s, long *wal_frames /* OUT */);
 
 /* ---------------------------------------------------------------- records */
 

@@ -44,7 +44,7 @@ struct store_ops {
     ** checkpoint: nothing to do. */
     int (*set_sync)(store *s, int full);
     int (*sync)(store *s);
-    int (*checkpoint)(store *s);
+    int (*checkpoint)(store *s, long *wal_frames);
 
     int (*record_put)(store *s, const store_rec *r, int64_t now);
     int (*record_get)(store *s, const char *id, char **json, size_t *len);
