@@ -31,6 +31,7 @@
 **     the chain is what catches someone who removes the triggers or edits
 **     the file by hand.
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
