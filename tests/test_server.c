@@ -1288,7 +1288,7 @@ TEST(bad_input_corpus)
                 fprintf(stderr, "%s: got %d\n", names[i], r.status);
             CHECK(r.status == 0 || (r.status >= 400 && r.status < 500));
         } else {
-            int ok = r.status == atoi(want);
+            int ok = r.status == (int)strtol(want, NULL, 10);
             if (ok && code[0])
                 ok = !strcmp(err_code(&r, got, sizeof(got)), code);
             if (!ok)
