@@ -5,10 +5,10 @@
 ** The input is a request body.  Invariants: the parser never crashes;
 ** when it accepts, the purpose is one of the configured ones and there is
 ** something to screen (a name, a document, a vehicle), every string it
-** keeps is valid UTF-8 without control characters (MRZ lines aside), and
-** limit and threshold are in range; when it refuses, the status is a
-** 4xx or 501 with a code and a message that is valid UTF-8 and that the
-** error renderer turns into valid JSON.  The input is also scanned as
+** keeps is valid UTF-8 without control characters (MRZ lines aside),
+** limit and threshold are in range and partners named are agency ids;
+** when it refuses, the status is a 4xx or 501 with a code and a message
+** that is valid UTF-8 and that the error renderer turns into valid JSON.  The input is also scanned as
 ** JSONL (per line) with the batch limits.  A failed invariant aborts.
 */
 #include <stdint.h>
@@ -57,8 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!q.q.name && !q.q.doc && !q.q.vin && !q.q.plate)
             abort();
         if (q.limit < 1 || q.limit > 100 || q.threshold > 1 ||
-            q.n_docs > SRV_MAX_DOCS || q.partners)
+            q.n_docs > SRV_MAX_DOCS || q.n_partner_ids > SRV_MAX_PARTNERS ||
+            (q.n_partner_ids && !q.partners))
             abort();
+        for (i = 0; i < q.n_partner_ids; i++)
+            if (!fed_agency_ok(q.partner_ids[i]))
+                abort();
         check_str(q.q.name, 0);
         check_str(q.q.dob, 0);
         check_str(q.q.vin, 0);

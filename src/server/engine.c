@@ -52,9 +52,16 @@ static void engine_free(srv_engine *e)
         for (k = 0; k < SRV_MAX_DOCS + 1; k++)
             liaison_result_fini(&e->slots[i].res[k]);
         liaison_searcher_free(e->slots[i].searcher);
+        if (!e->pslots)
+            continue;
+        for (k = 0; k < SRV_MAX_DOCS + 1; k++)
+            liaison_result_fini(&e->pslots[i].res[k]);
+        liaison_searcher_free(e->pslots[i].searcher);
     }
     util_free(e->slots);
+    util_free(e->pslots);
     liaison_engine_free(e->e);
+    liaison_engine_free(e->pe);
     util_free(e);
 }
 
@@ -85,6 +92,17 @@ srv_slot *srv_engine_slot(srv_engine *e, srv_tctx *t)
     return sl;
 }
 
+srv_slot *srv_engine_pslot(srv_engine *e, srv_tctx *t)
+{
+    srv_slot *sl;
+    if (!e->pe || !t || t->index < 0 || t->index >= e->n_slots)
+        return NULL;
+    sl = &e->pslots[t->index];
+    if (!sl->searcher && liaison_searcher_new(e->pe, &sl->searcher))
+        return NULL;
+    return sl;
+}
+
 /* Build a new engine from the store. */
 static int build(srv *s, store *st, srv_engine **out, struct liaison_err *err)
 {
@@ -108,6 +126,14 @@ static int build(srv *s, store *st, srv_engine **out, struct liaison_err *err)
     }
     rc = policy_engine_load(st, POLICY_VIEW_OWN, s->eng.today, &e->e, &ls,
                             err);
+    /* Federation: partners screen against the records they may see only
+    ** (sharing hit or details), built from the same change sequence. */
+    if (!rc && s->eng.partner_view) {
+        e->pslots = util_calloc((size_t)s->threads, sizeof(srv_slot));
+        rc = e->pslots ? policy_engine_load(st, POLICY_VIEW_PARTNER,
+                                            s->eng.today, &e->pe, NULL, err)
+                       : util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
+    }
     if (rc) {
         engine_free(e);
         return rc;
@@ -209,6 +235,7 @@ int srv_engines_start(srv *s, struct liaison_err *err)
     int rc;
     pthread_mutex_init(&s->eng.lock, NULL);
     pthread_cond_init(&s->eng.cond, NULL);
+    s->eng.partner_view = s->cfg.fed_key != NULL;
     if (s->cfg.today) {
         util_strlcpy(s->eng.today, s->cfg.today, sizeof(s->eng.today));
         s->eng.fixed_today = 1;

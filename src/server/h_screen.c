@@ -21,9 +21,9 @@
 ** A line that is not a valid query gives an error line with its line
 ** number and the batch goes on.
 **
-** Federation ("partners") will add the partners' answers to the same
-** response: srv_screen_req carries the flag, and screen_one() is the
-** place where local and remote hits would meet.
+** With "partners", the local result, once rendered, goes to
+** fed_screen.c, which asks the partners and merges their answers into
+** the same response before it is audited and released.
 */
 #include <string.h>
 #include <strings.h>
@@ -247,7 +247,8 @@ enum srv_outcome srv_h_screen(srv_req *r)
     if (!q)
         return srv_req_fail(r, 500, "internal", "out of memory");
     if (srv_screen_parse(r->body.len ? r->body.p : "", r->body.len,
-                         &s->purposes, &s->lim, &r->arena, q, &e))
+                         &s->purposes, &s->lim, &r->arena, q, &e) ||
+        (q->partners && srv_fed_screen_check(r, q, &e)))
         return srv_req_error(r, &e);
     memset(&opts, 0, sizeof(opts));
     opts.threshold = q->threshold;
@@ -290,6 +291,8 @@ enum srv_outcome srv_h_screen(srv_req *r)
     }
     r->status = 200;
     r->out_type = "application/json";
+    if (q->partners)            /* fan out, merge, audit: fed_screen.c */
+        return srv_fed_screen(r, q, detail);
     srv_req_audit_entry(r, &r->item.e, "screen", q->purpose, detail);
     r->item.w = &r->w;
     r->item.next = NULL;

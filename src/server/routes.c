@@ -39,6 +39,29 @@ const srv_route srv_routes[] = {
     {"GET", "/healthz", srv_h_healthz, SRV_PUBLIC, POLICY_PERM_COUNT, ""},
     {"GET", "/metrics", srv_h_metrics, 0, POLICY_PERM_METRICS_READ, ""},
     {"GET", "/openapi.json", srv_h_openapi, 0, POLICY_PERM_API_DESCRIBE, ""},
+    /* Disclosures (h_disclosures.c): officers and analysts ask, only the
+    ** owning agency's analysts decide. */
+    {"POST", "/v1/disclosures", srv_h_disclosures_post, SRV_BODY,
+     POLICY_PERM_DISCLOSURES_ASK, ""},
+    {"GET", "/v1/disclosures", srv_h_disclosures_get, 0,
+     POLICY_PERM_DISCLOSURES_ASK, "status direction"},
+    {"GET", "/v1/disclosures/{id}", srv_h_disclosure_get, 0,
+     POLICY_PERM_DISCLOSURES_ASK, ""},
+    {"POST", "/v1/disclosures/{id}/approve", srv_h_disclosure_approve,
+     SRV_BODY, POLICY_PERM_DISCLOSURES, ""},
+    {"POST", "/v1/disclosures/{id}/deny", srv_h_disclosure_deny, SRV_BODY,
+     POLICY_PERM_DISCLOSURES, ""},
+    /* Partner nodes, signed (h_peer.c, fed.c); no query parameters, so
+    ** the signed path is the whole request target. */
+    {"POST", "/peer/v1/screen", srv_h_peer_screen, SRV_PEER | SRV_BODY,
+     POLICY_PERM_COUNT, ""},
+    {"POST", "/peer/v1/disclosures", srv_h_peer_disclosure_post,
+     SRV_PEER | SRV_BODY, POLICY_PERM_COUNT, ""},
+    {"GET", "/peer/v1/disclosures/{id}", srv_h_peer_disclosure_get,
+     SRV_PEER, POLICY_PERM_COUNT, ""},
+    {"POST", "/peer/v1/disclosures/{id}/answer",
+     srv_h_peer_disclosure_answer, SRV_PEER | SRV_BODY, POLICY_PERM_COUNT,
+     ""},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

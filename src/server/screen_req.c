@@ -12,8 +12,9 @@
 ** country is refused with a message naming the field ("subject.dob"),
 ** because a typo must never silently screen on less than the officer
 ** typed.  Everything kept is copied into the caller's arena, so the
-** parsed JSON is released before screening.  "partners" is reserved for
-** federated screening (the next issue): false is accepted, true is 501.
+** parsed JSON is released before screening.  "partners" asks the partner
+** agencies too (fed_screen.c): true for every peer, or a list of agency
+** ids (at most SRV_MAX_PARTNERS, each named once).
 */
 #include <math.h>
 #include <string.h>
@@ -225,6 +226,38 @@ static int parse_subject(pctx *c, json_t *o)
     return LIAISON_OK;
 }
 
+static int parse_partners(pctx *c, json_t *v)
+{
+    srv_screen_req *o = c->out;
+    size_t i, j;
+    if (json_is_null(v) || json_is_boolean(v)) {
+        o->partners = json_is_true(v);
+        return LIAISON_OK;
+    }
+    if (!json_is_array(v))
+        return srv_error_set(c->e, 400, "bad_type", "partners must be true, "
+                             "false or a list of agency ids");
+    if (json_array_size(v) == 0 || json_array_size(v) > SRV_MAX_PARTNERS)
+        return srv_error_set(c->e, 400, "bad_value", "partners: from 1 to "
+                             "%d agency ids", SRV_MAX_PARTNERS);
+    for (i = 0; i < json_array_size(v); i++) {
+        json_t *a = json_array_get(v, i);
+        const char *id = json_string_value(a);
+        if (!json_is_string(a) || !fed_agency_ok(id))
+            return srv_error_set(c->e, 400, "bad_value", "partners[%zu] "
+                                 "must be an agency id", i);
+        for (j = 0; j < o->n_partner_ids; j++)
+            if (!strcmp(o->partner_ids[j], id))
+                return srv_error_set(c->e, 400, "bad_value", "partners: "
+                                     "%.64s is named twice", id);
+        if (!(o->partner_ids[o->n_partner_ids++] =
+                  util_arena_strdup(c->a, id)))
+            return nomem(c);
+    }
+    o->partners = 1;
+    return LIAISON_OK;
+}
+
 static int parse_number(pctx *c, json_t *v, const char *key)
 {
     srv_screen_req *o = c->out;
@@ -319,11 +352,7 @@ int srv_screen_parse(const char *body, size_t len,
         } else if (!strcmp(key, "threshold") || !strcmp(key, "limit")) {
             rc = parse_number(&c, v, key);
         } else if (!strcmp(key, "partners")) {
-            if (!json_is_boolean(v) && !json_is_null(v))
-                rc = srv_error_set(e, 400, "bad_type",
-                                   "partners must be true or false");
-            else
-                out->partners = json_is_true(v);
+            rc = parse_partners(&c, v);
         } else {
             rc = unknown(&c, "", key);
         }
@@ -352,9 +381,5 @@ int srv_screen_parse(const char *body, size_t len,
         return srv_error_set(e, 400, "empty_query",
                              "nothing to screen: give subject.name, a "
                              "document, a vehicle or an mrz");
-    if (out->partners)
-        return srv_error_set(e, 501, "not_implemented",
-                             "partners: federated screening is not "
-                             "available on this node yet");
     return LIAISON_OK;
 }

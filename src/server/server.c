@@ -286,6 +286,8 @@ static enum MHD_Result send_response(srv_req *r)
         add_allow(r, resp);
     if (r->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->add_headers)
+        r->add_headers(r, resp);
     r->state = RQ_SENT;
     ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -407,7 +409,11 @@ static enum MHD_Result begin(srv_req *r)
         srv_req_fail(r, 503, "shutting_down", "the server is stopping");
         return send_response(r);
     }
-    if (!(rt->flags & SRV_PUBLIC)) {
+    if (rt->flags & SRV_PEER) {
+        /* A partner node: its signature, not a token (fed.c). */
+        if (srv_peer_begin(r))
+            return send_response(r);
+    } else if (!(rt->flags & SRV_PUBLIC)) {
         rc = r->t ? srv_auth(r, &why) : LIAISON_ENOMEM;
         if (rc == LIAISON_EAUTH) {
             atomic_fetch_add_explicit(&s->m.auth_failures, 1,
@@ -667,6 +673,7 @@ static void teardown(srv *s)
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     s->listen_fd = -1;
+    srv_fed_stop(s);
     if (s->lane.n_started || s->lane.st[0])
         srv_lane_stop(s);
     if (s->aq.started || s->aq.st)
@@ -763,7 +770,8 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         goto fail;
     }
     if ((rc = srv_auditq_start(s, err)) || (rc = srv_lane_start(s, err)) ||
-        (rc = load_tls(s, err)) || (rc = bind_listen(s, cfg->listen, err)))
+        (rc = srv_fed_start(s, err)) || (rc = load_tls(s, err)) ||
+        (rc = bind_listen(s, cfg->listen, err)))
         goto fail;
     flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_TURBO;

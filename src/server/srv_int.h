@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "federation/fed.h"
 #include "formats/border.h"
 #include "formats/formats.h"
 #include "policy/policy.h"
@@ -34,6 +35,7 @@
 
 #define SRV_MAX_DOCS 8          /* documents in one screening subject */
 #define SRV_MAX_PARAMS 2        /* {placeholders} in a route path */
+#define SRV_MAX_PARTNERS 16     /* agencies named in one "partners" list */
 
 typedef struct srv_req srv_req;
 typedef struct srv_tctx srv_tctx;
@@ -96,7 +98,9 @@ typedef struct srv_screen_req {
     fmt_mrz mrz;
     double threshold;           /* < 0: default */
     size_t limit;
-    int partners;               /* reserved for federation (next issue) */
+    int partners;               /* 1: ask partners too (fed_screen.c) */
+    const char *partner_ids[SRV_MAX_PARTNERS]; /* only these; none: all */
+    size_t n_partner_ids;
 } srv_screen_req;
 
 /* Parse and check a screen body (DESIGN section 4).  Unknown fields, wrong
@@ -123,6 +127,8 @@ typedef enum srv_outcome (*srv_handler)(srv_req *r);
 #define SRV_PUBLIC 1u           /* no token needed (/healthz only) */
 #define SRV_BODY 2u             /* takes a body up to max_body */
 #define SRV_BODY_BIG 4u         /* takes a body up to max_batch_body */
+#define SRV_PEER 8u             /* a partner node's signed request, not a
+                                   user's token (fed.c); /peer/v1/ only */
 
 typedef struct srv_route {
     const char *method;
@@ -174,6 +180,16 @@ enum srv_outcome srv_h_user_delete(srv_req *r);
 enum srv_outcome srv_h_healthz(srv_req *r);
 enum srv_outcome srv_h_metrics(srv_req *r);
 enum srv_outcome srv_h_openapi(srv_req *r);
+/* Federation (h_disclosures.c, h_peer.c). */
+enum srv_outcome srv_h_disclosures_post(srv_req *r);
+enum srv_outcome srv_h_disclosures_get(srv_req *r);
+enum srv_outcome srv_h_disclosure_get(srv_req *r);
+enum srv_outcome srv_h_disclosure_approve(srv_req *r);
+enum srv_outcome srv_h_disclosure_deny(srv_req *r);
+enum srv_outcome srv_h_peer_screen(srv_req *r);
+enum srv_outcome srv_h_peer_disclosure_post(srv_req *r);
+enum srv_outcome srv_h_peer_disclosure_get(srv_req *r);
+enum srv_outcome srv_h_peer_disclosure_answer(srv_req *r);
 
 /* ---------------------------------------------------------------- engine */
 
@@ -193,6 +209,9 @@ typedef struct srv_engine {
     double build_s;
     int n_slots;
     srv_slot *slots;            /* one per worker thread, made on first use */
+    liaison_engine *pe;         /* the partners' view (POLICY_VIEW_PARTNER):
+                                   NULL when federation is off */
+    srv_slot *pslots;           /* its searchers, as slots */
 } srv_engine;
 
 typedef struct srv_engines {
@@ -207,6 +226,7 @@ typedef struct srv_engines {
     atomic_long builds, build_failures;
     char today[11];
     int fixed_today;
+    int partner_view;           /* also build the partners' view */
 } srv_engines;
 
 /* Load the first engine (before serving) and start the refresher. */
@@ -217,6 +237,8 @@ srv_engine *srv_engine_acquire(srv *s);
 void srv_engine_release(srv_engine *e);
 /* This thread's searcher and results for e; NULL when out of memory. */
 srv_slot *srv_engine_slot(srv_engine *e, srv_tctx *t);
+/* The same for the partners' view; NULL when there is none. */
+srv_slot *srv_engine_pslot(srv_engine *e, srv_tctx *t);
 /* Ask for a rebuild now (after a write through the API). */
 void srv_engines_kick(srv *s);
 
@@ -407,6 +429,9 @@ struct srv_req {
     void (*on_ready)(srv_req *r);  /* called when resumed, before sending */
     srv_engine *eng;            /* held while screening */
     srv_batch *batch;
+    void *peer;                 /* a signed peer request's state (fed.c) */
+    /* Adds headers to the response about to be sent (peer signatures). */
+    void (*add_headers)(srv_req *r, struct MHD_Response *resp);
     int64_t out_seq;            /* sequence to report (audit or change) */
     srv_req *next_free;
 };
@@ -465,6 +490,89 @@ struct srv {
     srv_metrics m;
     pthread_mutex_t tlock;
     srv_tctx *tctxs;
+    struct srv_fed *fed;        /* NULL: federation off (fed.c) */
 };
+
+/* ---------------------------------------------------------------- federation */
+
+/* The registered peers, as one reference-counted snapshot (fed.c). */
+typedef struct srv_peers {
+    atomic_long refs;
+    size_t n;
+    fed_peer *p;
+} srv_peers;
+
+/* Start federation when cfg->fed_key names a key file (the identity, the
+** partner client, the replay cache refilled from the audit trail, a
+** lane for calls to partners); a no-op otherwise. */
+int srv_fed_start(srv *s, struct liaison_err *err);
+void srv_fed_stop(srv *s);
+/* This node's identity, or NULL when federation is off. */
+const fed_identity *srv_fed_identity(srv *s);
+/* The peers now (a reference; release it), or NULL when federation is
+** off or the store fails. */
+srv_peers *srv_fed_peers(srv *s);
+void srv_fed_peers_release(srv_peers *p);
+/* The peer with this agency id in p, or NULL. */
+const fed_peer *srv_fed_peer_find(const srv_peers *p, const char *agency);
+/* The partners' deadline and this node's contact point (may be NULL). */
+int srv_fed_timeout_ms(srv *s);
+const char *srv_fed_contact(srv *s);
+fed_client *srv_fed_client(srv *s);
+
+/* Signed peer requests.  srv_peer_begin() runs from the headers (before
+** the body): federation on, headers well-formed, timestamp fresh, agency
+** a registered peer; otherwise it fills a refusal (audited) and returns
+** -1.  Handlers of SRV_PEER routes start with srv_peer_verify(): the
+** signature over the body, then the nonce; -1 when refused (the
+** response is set).  Every response of a peer route is signed. */
+int srv_peer_begin(srv_req *r);
+int srv_peer_verify(srv_req *r);
+/* The verified sender's agency id, and its request's nonce and time. */
+const char *srv_peer_agency(srv_req *r);
+const char *srv_peer_nonce(srv_req *r);
+int64_t srv_peer_ts(srv_req *r);
+/* Append ,"peer_nonce":..,"peer_ts":.. (the audit keys that let a restart
+** refill the replay cache, nonce.c) to an audit detail being built. */
+int srv_peer_audit_keys(srv_req *r, util_buf *b);
+/* An audited refusal of a peer request after its signature was checked
+** (a 4xx of the handler): action "peer.rejected". */
+enum srv_outcome srv_peer_reject(srv_req *r, int status, const char *code,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Run fn(r, store) on the federation lane: threads that may wait on a
+** partner (disclosure requests, decisions pushed back, answers fetched),
+** so that the store lane never waits on the network.  As srv_lane_run. */
+enum srv_outcome srv_fed_lane_run(srv_req *r, srv_lane_fn fn);
+
+/* Disclosures (h_disclosures.c), shared with h_peer.c.  The handling
+** column of a decided disclosure holds its terms as JSON,
+** {"codes":[handling codes],"fields":[fields released]}. */
+int srv_disc_terms(const store_disclosure *d, json_t **codes /* OUT */,
+                   json_t **fields /* OUT */);
+/* The owner's answer for d as a partner receives it (signed by the peer
+** route that sends it): {"id","status","record_id","reason","decided_at",
+** "handling":[codes],"fields":[..]} and, with with_record and when
+** approved, "record" (the released fields of the record as it is now) or
+** "withdrawn":true when the record is gone. */
+int srv_disc_answer(store *st, const store_disclosure *d, int with_record,
+                    util_buf *out);
+/* On the requester's side, record the owner's answer ans (a parsed
+** answer) to d, pending here: decide it and audit action (detail with
+** source and, for a peer route, its nonce) in one transaction.  An
+** answer that is not one is LIAISON_EINVAL with *why. */
+int srv_disc_apply(srv_req *r, store *st, const store_disclosure *d,
+                   json_t *ans, const char *action, const char *source,
+                   const char **why /* OUT */);
+
+/* Screening with partners (fed_screen.c).  srv_fed_screen_check() runs
+** before the local screening (refuses partners when federation is off or
+** an agency named is not a peer); srv_fed_screen() takes over once the
+** local result is rendered in r->out with its audit detail: fans out,
+** merges, audits and answers. */
+int srv_fed_screen_check(srv_req *r, const srv_screen_req *q, srv_error *e);
+enum srv_outcome srv_fed_screen(srv_req *r, const srv_screen_req *q,
+                                const char *detail);
 
 #endif /* LIAISON_SRV_INT_H */
