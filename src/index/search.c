@@ -783,8 +783,18 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
     /* The walked names with their evidence, side by side, so that picking
     ** the best k reads one array instead of jumping into acc. */
     for (c = 0; c < s->ntouched; c++) {
-        s->cands[c].n = s->touched[c];
-        s->cands[c].v = s->acc[s->touched[c]].v;
+        uint32_t name = s->touched[c];
+        float v = s->acc[name].v;
+        /* The birth year breaks ties between namesakes: the one born in
+        ** the query's year comes first. */
+        if (s->has_dob && e->name_year[name]) {
+            int dy = (int)e->name_year[name] - s->qdob.y1;
+            if (dy < 0)
+                dy = -dy;
+            v += dy == 0 ? 0.3f : dy <= 2 ? 0.1f : 0.0f;
+        }
+        s->cands[c].n = name;
+        s->cands[c].v = v;
     }
     k = limit * 8 < 64 ? 64 : limit * 8;
     select_top(s->cands, s->ntouched, k);

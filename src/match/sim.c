@@ -215,7 +215,10 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
 {
     double s, p;
     int h = MATCH_NONE, same_skel;
-    if (a->form_len == b->form_len && !memcmp(a->form, b->form, a->form_len)) {
+    /* Equal strings have equal signatures: compare those first (a
+    ** register compare) and the bytes only when they agree. */
+    if (a->form_len == b->form_len && a->fsig == b->fsig &&
+        !memcmp(a->form, b->form, a->form_len)) {
         if (how)
             *how = MATCH_EXACT;
         return 1.0;
@@ -254,7 +257,7 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
             *how = s > 0 ? MATCH_INITIAL : MATCH_NONE;
         return s;
     }
-    if (a->phon_len == b->phon_len && a->phon_len > 0 &&
+    if (a->phon_len == b->phon_len && a->phon_len > 0 && a->psig == b->psig &&
         !memcmp(a->phon, b->phon, a->phon_len)) {
         /* Short parts share phonetic forms by chance (chad, saiid; qing,
         ** kyong): the shorter the skeleton, the less it says. */
