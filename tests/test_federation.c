@@ -453,6 +453,57 @@ TEST(peer_url_and_key_checks)
     CHECK(!fed_field_name_ok("Names"));
 }
 
+/* Every allocation of the library pieces may fail: each reports
+** LIAISON_ENOMEM and leaves nothing behind (the runner counts). */
+TEST(allocation_failures_are_reported)
+{
+    static const char rec[] =
+        "{\"id\":\"tr-2\",\"list\":\"wanted\",\"names\":[{\"full\":"
+        "\"Y B\"}],\"dob\":\"1966\",\"sharing\":\"details\"}";
+    keydir k;
+    long n;
+    int done_view = 0, done_nonce = 0, done_id = 0;
+    CHECK_EQ(keydir_make(&k, "MA-DGSN"), 0);
+    json_set_alloc_funcs(util_malloc, util_free);
+    for (n = 1; n < 400 && !(done_view && done_nonce && done_id); n++) {
+        util_buf b;
+        fed_nonces *c = NULL;
+        fed_identity *id = NULL;
+        int rc, i;
+        util_buf_init(&b, 1 << 16);
+        util_alloc_fail_at(n);
+        rc = fed_record_view(rec, strlen(rec), NULL, 0, &b);
+        util_alloc_fail_at(0);
+        /* jansson reports some failed allocations as syntax errors. */
+        CHECK(rc == LIAISON_OK || rc == LIAISON_ENOMEM ||
+              rc == LIAISON_EFORMAT);
+        done_view = done_view || rc == LIAISON_OK;
+        util_buf_fini(&b);
+        util_alloc_fail_at(n);
+        rc = fed_nonces_new(4, &c);
+        for (i = 0; !rc && i < 8; i++) {
+            char nonce[32];
+            snprintf(nonce, sizeof(nonce), "nonce-%04d-aaaaaaaaaaa", i);
+            rc = fed_nonces_check(c, "TR-EGM", nonce, 100, 1);
+            if (rc == LIAISON_ETOOBIG)
+                rc = LIAISON_OK, i = 8;
+        }
+        util_alloc_fail_at(0);
+        CHECK(rc == LIAISON_OK || rc == LIAISON_ENOMEM);
+        done_nonce = done_nonce || rc == LIAISON_OK;
+        fed_nonces_free(c);
+        util_alloc_fail_at(n);
+        rc = fed_identity_load(k.path, "MA-DGSN", &id, NULL);
+        util_alloc_fail_at(0);
+        CHECK(rc == LIAISON_OK || rc == LIAISON_ENOMEM);
+        CHECK((rc == LIAISON_OK) == (id != NULL));
+        done_id = done_id || rc == LIAISON_OK;
+        fed_identity_free(id);
+    }
+    CHECK(done_view && done_nonce && done_id);
+    keydir_free(&k);
+}
+
 /* ---------------------------------------------------------------- nodes */
 
 /* MA, TR and FR, each a peer of MA and MA a peer of each. */

@@ -167,49 +167,58 @@ static void fail_call(fed_call *k, fed_outcome o, const char *msg)
     util_strlcpy(k->error, msg, sizeof(k->error));
 }
 
+/* The request's headers: the four of the signature (note 3) and the
+** content types; NULL when out of memory. */
+static struct curl_slist *make_headers(const fed_call *k)
+{
+    const char *hv[4][2] = {
+        {FED_H_AGENCY, k->req_.agency},
+        {FED_H_TIMESTAMP, k->req_.timestamp},
+        {FED_H_NONCE, k->req_.nonce},
+        {FED_H_SIGNATURE, k->req_.signature},
+    };
+    struct curl_slist *h = NULL, *t;
+    char line[160];
+    int i;
+    const char *fixed[3] = {"Accept: application/json", "Expect:",
+                            k->body ? "Content-Type: application/json"
+                                    : NULL};
+    for (i = 0; i < 3; i++) {
+        if (!fixed[i])
+            continue;
+        if (!(t = curl_slist_append(h, fixed[i])))
+            goto fail;
+        h = t;
+    }
+    for (i = 0; i < 4; i++) {
+        snprintf(line, sizeof(line), "%s: %s", hv[i][0], hv[i][1]);
+        if (!(t = curl_slist_append(h, line)))
+            goto fail;
+        h = t;
+    }
+    return h;
+fail:
+    curl_slist_free_all(h);
+    return NULL;
+}
+
 /* Set up the easy handle of k (note 2).  remaining_ms > 0. */
 static int setup(fed_call *k, long remaining_ms)
 {
-    char url[FED_URL_MAX + FED_PATH_MAX + 2], line[160];
-    struct curl_slist *h = NULL, *t;
-    const char *hv[4][2];
+    char url[FED_URL_MAX + FED_PATH_MAX + 2];
+    struct curl_slist *h;
     size_t ul;
-    int i;
     CURL *e = curl_easy_init();
     if (!e)
         return LIAISON_ENOMEM;
+    if (!(h = make_headers(k))) {
+        curl_easy_cleanup(e);
+        return LIAISON_ENOMEM;
+    }
     ul = strlen(k->peer->url);
     while (ul && k->peer->url[ul - 1] == '/')
         ul--;
     snprintf(url, sizeof(url), "%.*s%s", (int)ul, k->peer->url, k->path);
-    hv[0][0] = FED_H_AGENCY;
-    hv[0][1] = k->req_.agency;
-    hv[1][0] = FED_H_TIMESTAMP;
-    hv[1][1] = k->req_.timestamp;
-    hv[2][0] = FED_H_NONCE;
-    hv[2][1] = k->req_.nonce;
-    hv[3][0] = FED_H_SIGNATURE;
-    hv[3][1] = k->req_.signature;
-    h = curl_slist_append(h, "Accept: application/json");
-    if (h && (t = curl_slist_append(h, "Expect:")))
-        h = t;
-    if (h && k->body && (t = curl_slist_append(h, "Content-Type: "
-                                               "application/json")))
-        h = t;
-    for (i = 0; h && i < 4; i++) {
-        snprintf(line, sizeof(line), "%s: %s", hv[i][0], hv[i][1]);
-        t = curl_slist_append(h, line);
-        if (!t) {
-            curl_slist_free_all(h);
-            h = NULL;
-        } else {
-            h = t;
-        }
-    }
-    if (!h) {
-        curl_easy_cleanup(e);
-        return LIAISON_ENOMEM;
-    }
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -240,8 +249,7 @@ static int setup(fed_call *k, long remaining_ms)
     } else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                     (curl_off_t)k->resp.max);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k->resp.max);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, k);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

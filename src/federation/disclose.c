@@ -141,12 +141,17 @@ static int listed(const char *const *set, size_t n, const char *key)
 int fed_record_view(const char *json, size_t len, const char *const *fields,
                     size_t n_fields, util_buf *out)
 {
-    json_t *rec = json_loadb(json, len, 0, NULL), *view, *v;
+    json_error_t err;
+    json_t *rec = json_loadb(json, len, 0, &err), *view, *v;
     const char *key;
     int rc;
     if (!json_is_object(rec)) {
         json_decref(rec);
-        return LIAISON_EFORMAT;
+        /* jansson leaves no message when it could not even start (and
+        ** reports some later failed allocations as syntax errors). */
+        return !rec && (!err.text[0] ||
+                        json_error_code(&err) == json_error_out_of_memory)
+                   ? LIAISON_ENOMEM : LIAISON_EFORMAT;
     }
     view = json_object();
     if (!view) {

@@ -395,45 +395,17 @@ static void fan_done(void *ud)
     srv_auditq_push(r->s, &r->item, &r->item, 1);
 }
 
-enum srv_outcome srv_fed_screen(srv_req *r, const srv_screen_req *q,
-                                const char *detail)
+/* One call per partner asked (all, or those named), sharing one body. */
+static size_t fan_calls(fan *f, const srv_screen_req *q, const char *body)
 {
-    srv *s = r->s;
-    fan *f = util_arena_alloc(&r->arena, sizeof(*f));
-    util_buf b;
-    char *body;
-    size_t i, n = 0;
-    int rc;
-    if (!f)
-        return srv_req_fail(r, 500, "internal", "out of memory");
-    memset(f, 0, sizeof(*f));
-    f->r = r;
-    f->detail = detail;
-    f->limit = q->limit;
-    f->peers = srv_fed_peers(s);
-    if (!f->peers) {
-        util_buf_reset(&r->out);
-        return srv_req_fail(r, 503, "unavailable", "cannot read the "
-                            "partners now");
-    }
-    f->calls = util_arena_alloc(&r->arena, (f->peers->n ? f->peers->n : 1) *
-                                               sizeof(fed_call));
-    util_buf_init(&b, (size_t)1 << 20);
-    rc = f->calls ? peer_body(r, q, &b) : LIAISON_ENOMEM;
-    body = rc ? NULL : util_arena_strndup(&r->arena, b.p, b.len);
-    util_buf_fini(&b);
-    if (!body) {
-        srv_fed_peers_release(f->peers);
-        util_buf_reset(&r->out);
-        return srv_req_fail(r, 500, "internal", "out of memory");
-    }
+    const char *me = f->r->s->node_agency;
+    size_t i, j, n = 0;
     for (i = 0; i < f->peers->n; i++) {
         const fed_peer *p = &f->peers->p[i];
-        size_t j;
         int want = !q->n_partner_ids;
         for (j = 0; j < q->n_partner_ids; j++)
             want = want || !strcmp(q->partner_ids[j], p->agency);
-        if (!want || (s->node_agency && !strcmp(p->agency, s->node_agency)))
+        if (!want || (me && !strcmp(p->agency, me)))
             continue;
         fed_call_init(&f->calls[n]);
         f->calls[n].peer = p;
@@ -443,7 +415,48 @@ enum srv_outcome srv_fed_screen(srv_req *r, const srv_screen_req *q,
         f->calls[n].body_len = strlen(body);
         n++;
     }
-    f->n = n;
+    return n;
+}
+
+static void fan_abandon(fan *f)
+{
+    size_t i;
+    for (i = 0; i < f->n; i++)
+        fed_call_fini(&f->calls[i]);
+    srv_fed_peers_release(f->peers);
+    f->peers = NULL;
+}
+
+enum srv_outcome srv_fed_screen(srv_req *r, const srv_screen_req *q,
+                                const char *detail)
+{
+    srv *s = r->s;
+    fan *f = util_arena_alloc(&r->arena, sizeof(*f));
+    util_buf b;
+    char *body;
+    size_t i;
+    int rc;
+    if (!f)
+        return srv_req_fail(r, 500, "internal", "out of memory");
+    memset(f, 0, sizeof(*f));
+    f->r = r;
+    f->detail = detail;
+    f->limit = q->limit;
+    f->peers = srv_fed_peers(s);
+    if (!f->peers)
+        return srv_req_fail(r, 503, "unavailable", "cannot read the "
+                            "partners now");
+    f->calls = util_arena_alloc(&r->arena, (f->peers->n ? f->peers->n : 1) *
+                                               sizeof(fed_call));
+    util_buf_init(&b, (size_t)1 << 20);
+    rc = f->calls ? peer_body(r, q, &b) : LIAISON_ENOMEM;
+    body = rc ? NULL : util_arena_strndup(&r->arena, b.p, b.len);
+    util_buf_fini(&b);
+    if (!body) {
+        fan_abandon(f);
+        return srv_req_fail(r, 500, "internal", "out of memory");
+    }
+    f->n = fan_calls(f, q, body);
     /* The purpose rides in the audit entry fan_done() writes. */
     memset(&r->item.e, 0, sizeof(r->item.e));
     r->item.e.purpose = q->purpose;
@@ -451,18 +464,15 @@ enum srv_outcome srv_fed_screen(srv_req *r, const srv_screen_req *q,
     r->w.pending = 1;
     r->on_ready = fan_ready;
     if (srv_req_suspend(r)) {
-        for (i = 0; i < n; i++)
-            fed_call_fini(&f->calls[i]);
-        srv_fed_peers_release(f->peers);
+        fan_abandon(f);
         r->on_ready = NULL;
-        util_buf_reset(&r->out);
         r->close = 1;
         return srv_req_fail(r, 503, "shutting_down", "the server is "
                             "stopping");
     }
-    if (n == 0 || fed_client_submit(srv_fed_client(s), f->calls, n,
-                                    srv_fed_timeout_ms(s), fan_done, f)) {
-        for (i = 0; i < n; i++) {
+    if (f->n == 0 || fed_client_submit(srv_fed_client(s), f->calls, f->n,
+                                       srv_fed_timeout_ms(s), fan_done, f)) {
+        for (i = 0; i < f->n; i++) {
             f->calls[i].outcome = FED_UNAVAILABLE;
             util_strlcpy(f->calls[i].error, "this node is stopping",
                          sizeof(f->calls[i].error));

@@ -546,72 +546,137 @@ static void ask_failed(srv_req *r, store *st, const fed_call *k,
     json_decref(ans);
 }
 
-static void ask_job(srv_req *r, store *st)
+/* A request as an officer makes it (POST /v1/disclosures). */
+typedef struct ask_req {
+    const char *owner, *record_id, *ref, *purpose, *just;
+    json_t *fields;             /* owned; NULL: whatever the owner releases */
+} ask_req;
+
+/* Check the body o into a (strings borrowed from o); 0, or -1 with the
+** response set. */
+static int ask_parse(srv_req *r, json_t *o, ask_req *a)
 {
     static const char *const keys[] = {"owner", "record_id", "ref",
                                        "purpose", "justification", "fields"};
     srv *s = r->s;
+    const char *other = NULL;
     srv_error e;
-    json_t *o, *fields = NULL;
-    const char *owner, *record_id, *ref, *purpose, *just, *other = NULL;
+    int bad = 0;
+    memset(a, 0, sizeof(*a));
+    if (!only_keys(o, keys, UTIL_ARRAY_LEN(keys), &other)) {
+        srv_req_fail(r, 400, "unknown_field", "unknown field \"%.40s\"",
+                     other);
+        return -1;
+    }
+    a->owner = get_text(o, "owner", FED_AGENCY_MAX, &bad);
+    a->record_id = get_text(o, "record_id", FED_ID_MAX, &bad);
+    a->ref = get_text(o, "ref", FED_REF_LEN, &bad);
+    a->purpose = get_text(o, "purpose", POLICY_PURPOSE_LEN_MAX, &bad);
+    a->just = get_text(o, "justification", JUSTIFICATION_MAX, &bad);
+    if (bad || !a->owner || !a->record_id || !a->ref || !a->purpose ||
+        !a->just) {
+        srv_req_fail(r, 400, bad ? "bad_value" : "missing_field",
+                     "owner, record_id, ref (from the hit), purpose and "
+                     "justification are required strings (justification "
+                     "at most %d bytes)", JUSTIFICATION_MAX);
+        return -1;
+    }
+    if (!policy_purpose_allowed(&s->purposes, a->purpose,
+                                strlen(a->purpose))) {
+        srv_req_fail(r, 400, "unknown_purpose", "purpose \"%.48s\" is not "
+                     "one of the purposes configured on this node",
+                     a->purpose);
+        return -1;
+    }
+    if (json_object_get(o, "fields") &&
+        !(a->fields = get_fields(json_object_get(o, "fields"), &e))) {
+        srv_req_error(r, &e);
+        return -1;
+    }
+    if (!s->node_agency || !strcmp(a->owner, s->node_agency) ||
+        !r->user.agency || strcmp(r->user.agency, s->node_agency)) {
+        srv_req_fail(r, 400, "bad_value", "owner: disclosures are asked of "
+                     "a partner agency, by users of this node's agency");
+        return -1;
+    }
+    return 0;
+}
+
+/* Note 1: the owner has it; now ours too, with its audit entry. */
+static int ask_record(srv_req *r, store *st, const ask_req *a,
+                      const char *id, const char *nonce)
+{
+    store_disclosure d;
+    util_buf fj;
+    json_t *det = json_object();
+    int rc = det ? LIAISON_OK : LIAISON_ENOMEM;
+    util_buf_init(&fj, (size_t)64 << 10);
+    if (!rc && a->fields)
+        rc = fed_json_dump(a->fields, &fj);
+    memset(&d, 0, sizeof(d));
+    d.id = id;
+    d.requester_agency = r->s->node_agency;
+    d.requester_user = r->user.name;
+    d.owner_agency = a->owner;
+    d.record_id = a->record_id;
+    d.purpose = a->purpose;
+    d.justification = a->just;
+    d.fields = a->fields ? util_buf_str(&fj) : NULL;
+    if (!rc && !(rc = store_begin(st))) {
+        rc = store_disclosure_add(st, &d, NULL);
+        if (!rc) {
+            json_object_set_new(det, "id", json_string(id));
+            json_object_set_new(det, "owner", json_string(a->owner));
+            json_object_set_new(det, "record_id",
+                                json_string(a->record_id));
+            json_object_set_new(det, "justification", json_string(a->just));
+            json_object_set(det, "fields",
+                            a->fields ? a->fields : json_null());
+            json_object_set_new(det, "peer_nonce", json_string(nonce));
+            rc = audit_disc(st, r, r->user.name, r->user.agency,
+                            "disclosure.request", a->purpose, det);
+        }
+        if (rc)
+            store_rollback(st);
+        else
+            rc = store_commit(st);
+    }
+    json_decref(det);
+    util_buf_fini(&fj);
+    return rc;
+}
+
+static void ask_job(srv_req *r, store *st)
+{
+    srv *s = r->s;
     char id[FED_DISCLOSURE_ID_LEN + 1];
     srv_peers *peers = NULL;
     const fed_peer *p;
-    store_disclosure d;
+    ask_req a;
+    srv_error e;
+    json_t *o;
     fed_call k;
-    util_buf b, fj;
-    int bad = 0, rc;
+    util_buf b;
+    int rc;
 
+    memset(&a, 0, sizeof(a));
     o = srv_json_object(r->body.len ? r->body.p : "", r->body.len, &s->lim,
                         &e);
     if (!o)
         return (void)srv_req_error(r, &e);
     fed_call_init(&k);
     util_buf_init(&b, (size_t)1 << 20);
-    util_buf_init(&fj, (size_t)64 << 10);
-    if (!only_keys(o, keys, UTIL_ARRAY_LEN(keys), &other)) {
-        srv_req_fail(r, 400, "unknown_field", "unknown field \"%.40s\"",
-                     other);
+    if (ask_parse(r, o, &a))
         goto out;
-    }
-    owner = get_text(o, "owner", FED_AGENCY_MAX, &bad);
-    record_id = get_text(o, "record_id", FED_ID_MAX, &bad);
-    ref = get_text(o, "ref", FED_REF_LEN, &bad);
-    purpose = get_text(o, "purpose", POLICY_PURPOSE_LEN_MAX, &bad);
-    just = get_text(o, "justification", JUSTIFICATION_MAX, &bad);
-    if (bad || !owner || !record_id || !ref || !purpose || !just) {
-        srv_req_fail(r, 400, bad ? "bad_value" : "missing_field",
-                     "owner, record_id, ref (from the hit), purpose and "
-                     "justification are required strings (justification "
-                     "at most %d bytes)", JUSTIFICATION_MAX);
-        goto out;
-    }
-    if (!policy_purpose_allowed(&s->purposes, purpose, strlen(purpose))) {
-        srv_req_fail(r, 400, "unknown_purpose", "purpose \"%.48s\" is not "
-                     "one of the purposes configured on this node", purpose);
-        goto out;
-    }
-    if (json_object_get(o, "fields") &&
-        !(fields = get_fields(json_object_get(o, "fields"), &e))) {
-        srv_req_error(r, &e);
-        goto out;
-    }
-    if (!s->node_agency || !strcmp(owner, s->node_agency) ||
-        !r->user.agency || strcmp(r->user.agency, s->node_agency)) {
-        srv_req_fail(r, 400, "bad_value", "owner: disclosures are asked of "
-                     "a partner agency, by users of this node's agency");
-        goto out;
-    }
     peers = srv_fed_peers(s);
-    p = srv_fed_peer_find(peers, owner);
-    if (!p) {
+    if (!(p = srv_fed_peer_find(peers, a.owner))) {
         srv_req_fail(r, 400, "bad_value", "owner: %.64s is not a partner of "
-                     "this node", owner);
+                     "this node", a.owner);
         goto out;
     }
     if (fed_disclosure_id_new(id) ||
-        ask_body(r, id, record_id, ref, purpose, just, fields, &b) ||
-        (fields && fed_json_dump(fields, &fj))) {
+        ask_body(r, id, a.record_id, a.ref, a.purpose, a.just, a.fields,
+                 &b)) {
         srv_req_fail(r, 500, "internal", "out of memory");
         goto out;
     }
@@ -625,71 +690,37 @@ static void ask_job(srv_req *r, store *st)
         goto out;
     }
     if (k.outcome != FED_OK || k.status != 201) {
-        ask_failed(r, st, &k, id, owner, record_id, purpose);
+        ask_failed(r, st, &k, id, a.owner, a.record_id, a.purpose);
         goto out;
     }
-    /* Note 1: the owner has it; now ours, with its audit entry. */
-    memset(&d, 0, sizeof(d));
-    d.id = id;
-    d.requester_agency = s->node_agency;
-    d.requester_user = r->user.name;
-    d.owner_agency = owner;
-    d.record_id = record_id;
-    d.purpose = purpose;
-    d.justification = just;
-    d.fields = fields ? util_buf_str(&fj) : NULL;
-    rc = store_begin(st);
-    if (!rc) {
-        json_t *det = json_object();
-        rc = store_disclosure_add(st, &d, NULL);
-        if (!rc && det) {
-            json_object_set_new(det, "id", json_string(id));
-            json_object_set_new(det, "owner", json_string(owner));
-            json_object_set_new(det, "record_id", json_string(record_id));
-            json_object_set_new(det, "justification", json_string(just));
-            json_object_set(det, "fields", fields ? fields : json_null());
-            json_object_set_new(det, "peer_nonce",
-                                json_string(k.req_.nonce));
-            rc = audit_disc(st, r, r->user.name, r->user.agency,
-                            "disclosure.request", purpose, det);
-        } else if (!rc) {
-            rc = LIAISON_ENOMEM;
-        }
-        json_decref(det);
-        if (rc)
-            store_rollback(st);
-        else
-            rc = store_commit(st);
-    }
-    if (rc) {
+    if ((rc = ask_record(r, st, &a, id, k.req_.nonce))) {
         srv_req_fail(r, 500, "store_error", "%s has the request (%s) but "
-                     "this node could not record it (%s)", owner, id,
+                     "this node could not record it (%s)", a.owner, id,
                      liaison_strerror(rc));
         goto out;
     }
     util_buf_reset(&r->out);
     {
-        json_t *a = json_object();
-        if (a) {
-            json_object_set_new(a, "id", json_string(id));
-            json_object_set_new(a, "status", json_string("pending"));
-            json_object_set_new(a, "owner", json_string(owner));
-            json_object_set_new(a, "record_id", json_string(record_id));
-            json_object_set_new(a, "purpose", json_string(purpose));
+        json_t *ans = json_object();
+        if (ans) {
+            json_object_set_new(ans, "id", json_string(id));
+            json_object_set_new(ans, "status", json_string("pending"));
+            json_object_set_new(ans, "owner", json_string(a.owner));
+            json_object_set_new(ans, "record_id", json_string(a.record_id));
+            json_object_set_new(ans, "purpose", json_string(a.purpose));
         }
-        if (!a || fed_json_dump(a, &r->out))
+        if (!ans || fed_json_dump(ans, &r->out))
             srv_req_fail(r, 500, "internal", "out of memory");
         else
             r->status = 201;
-        json_decref(a);
+        json_decref(ans);
     }
 out:
     srv_fed_peers_release(peers);
-    json_decref(fields);
+    json_decref(a.fields);
     json_decref(o);
     fed_call_fini(&k);
     util_buf_fini(&b);
-    util_buf_fini(&fj);
 }
 
 enum srv_outcome srv_h_disclosures_post(srv_req *r)
@@ -732,18 +763,70 @@ static void fetch(srv_req *r, const store_disclosure *d, json_t **ans,
     srv_fed_peers_release(peers);
 }
 
+/* Our request *dp: bring it up to date from the owner (note 3) and, once
+** approved, take the released data from its answer, auditing that it is
+** shown (note 4).  *ans (parsed, may be NULL) and *outcome say what the
+** owner answered.  0, or -1 with the response set. */
+static int view_outgoing(srv_req *r, store *st, store_disclosure **dp,
+                         json_t **ans, const char **outcome, int *withdrawn)
+{
+    store_disclosure *d = *dp;
+    const char *now, *why;
+    json_t *det;
+    int rc;
+    fetch(r, d, ans, outcome);
+    now = json_string_value(json_object_get(*ans, "status"));
+    if (now && strcmp(now, "pending") && !strcmp(d->status, "pending")) {
+        rc = srv_disc_apply(r, st, d, *ans, "disclosure.answer", "poll",
+                            &why);
+        if (rc == LIAISON_OK || rc == LIAISON_ESTATE) {
+            *dp = NULL;
+            rc = store_disclosure_get(st, d->id, dp);
+            util_free(d);
+            if (rc) {
+                srv_req_store_error(r, st, rc);
+                return -1;
+            }
+            d = *dp;
+        }
+    }
+    if (!*ans || strcmp(d->status, "approved") ||
+        !json_object_get(*ans, "record"))
+        return 0;
+    *withdrawn = json_is_true(json_object_get(*ans, "withdrawn"));
+    det = json_object();
+    if (det) {
+        json_object_set_new(det, "id", json_string(d->id));
+        json_object_set_new(det, "owner", json_string(d->owner_agency));
+        json_object_set_new(det, "record_id", json_string(d->record_id));
+        json_object_set(det, "fields", json_object_get(*ans, "fields"));
+        json_object_set_new(det, "withdrawn", json_boolean(*withdrawn));
+    }
+    /* Shown only once its viewing is on the record. */
+    rc = det ? audit_disc(st, r, r->user.name, r->user.agency,
+                          "disclosure.view", d->purpose, det)
+             : LIAISON_ENOMEM;
+    json_decref(det);
+    if (rc) {
+        srv_req_fail(r, 503, "audit_unavailable", "the audit trail could "
+                     "not be written; the data is withheld");
+        return -1;
+    }
+    return 0;
+}
+
 static void view_job(srv_req *r, store *st)
 {
     srv *s = r->s;
-    const char *id = srv_req_path_param(r, 0), *outcome = NULL, *why;
+    const char *id = srv_req_path_param(r, 0), *outcome = NULL;
     store_disclosure *d = NULL;
     json_t *o = NULL, *ans = NULL;
     util_buf rec;
-    int rc, withdrawn = 0;
+    int rc = LIAISON_ENOTFOUND, withdrawn = 0;
     util_buf_init(&rec, (size_t)1 << 20);
-    if (!fed_disclosure_id_ok(id) ||
-        (rc = store_disclosure_get(st, id, &d)) == LIAISON_ENOTFOUND ||
-        (!rc && !may_see(r, d))) {
+    if (fed_disclosure_id_ok(id))
+        rc = store_disclosure_get(st, id, &d);
+    if (rc == LIAISON_ENOTFOUND || (!rc && !may_see(r, d))) {
         srv_req_fail(r, 404, "not_found", "no such disclosure request");
         goto out;
     }
@@ -752,47 +835,8 @@ static void view_job(srv_req *r, store *st)
         goto out;
     }
     if (outgoing(s, d)) {
-        const char *now_st;
-        fetch(r, d, &ans, &outcome);
-        now_st = json_string_value(json_object_get(ans, "status"));
-        if (now_st && strcmp(now_st, "pending") &&
-            !strcmp(d->status, "pending")) {
-            rc = srv_disc_apply(r, st, d, ans, "disclosure.answer", "poll",
-                                &why);
-            if (rc == LIAISON_OK || rc == LIAISON_ESTATE) {
-                util_free(d);
-                d = NULL;
-                if ((rc = store_disclosure_get(st, id, &d))) {
-                    srv_req_store_error(r, st, rc);
-                    goto out;
-                }
-            }
-        }
-        if (ans && !strcmp(d->status, "approved") &&
-            json_object_get(ans, "record")) {
-            json_t *det = json_object();
-            withdrawn = json_is_true(json_object_get(ans, "withdrawn"));
-            if (det) {
-                json_object_set_new(det, "id", json_string(d->id));
-                json_object_set_new(det, "owner",
-                                    json_string(d->owner_agency));
-                json_object_set_new(det, "record_id",
-                                    json_string(d->record_id));
-                json_object_set(det, "fields",
-                                json_object_get(ans, "fields"));
-                json_object_set_new(det, "withdrawn",
-                                    json_boolean(withdrawn));
-            }
-            /* Shown only once its viewing is on the record. */
-            if (!det || audit_disc(st, r, r->user.name, r->user.agency,
-                                   "disclosure.view", d->purpose, det)) {
-                json_decref(det);
-                srv_req_fail(r, 503, "audit_unavailable", "the audit trail "
-                             "could not be written; the data is withheld");
-                goto out;
-            }
-            json_decref(det);
-        }
+        if (view_outgoing(r, st, &d, &ans, &outcome, &withdrawn))
+            goto out;
     } else if (!strcmp(d->status, "approved")) {
         json_t *codes = NULL, *fields = NULL;
         if (!srv_disc_terms(d, &codes, &fields)) {
@@ -801,8 +845,7 @@ static void view_job(srv_req *r, store *st)
             json_decref(fields);
         }
     }
-    o = disc_json(s, d);
-    if (!o) {
+    if (!(o = disc_json(s, d))) {
         srv_req_fail(r, 500, "internal", "out of memory");
         goto out;
     }
@@ -947,124 +990,180 @@ static int push(srv_req *r, store *st, const store_disclosure *d,
     return delivered;
 }
 
-static void decide_job(srv_req *r, store *st, int approve)
+/* The request {id} if r's user may decide it now (note 2); NULL with the
+** response set otherwise. */
+static store_disclosure *decidable(srv_req *r, store *st)
+{
+    const char *id = srv_req_path_param(r, 0);
+    store_disclosure *d = NULL;
+    int rc = LIAISON_ENOTFOUND;
+    if (fed_disclosure_id_ok(id))
+        rc = store_disclosure_get(st, id, &d);
+    if (rc == LIAISON_ENOTFOUND || (!rc && !may_see(r, d))) {
+        srv_req_fail(r, 404, "not_found", "no such disclosure request");
+    } else if (rc) {
+        srv_req_store_error(r, st, rc);
+    } else if (!incoming(r->s, d)) {
+        srv_req_fail(r, 409, "conflict", "this request is this node's own: "
+                     "only %.64s decides it", d->owner_agency);
+    } else if (strcmp(d->status, "pending")) {
+        srv_req_fail(r, 409, "conflict", "the request was already %s",
+                     d->status);
+    } else {
+        return d;
+    }
+    util_free(d);
+    return NULL;
+}
+
+/* A decision as an analyst gives it. */
+typedef struct decision {
+    int approve;
+    const char *reason;         /* the denial's reason or the approval's
+                                   note; borrowed from the body */
+    json_t *codes, *fields;     /* owned */
+} decision;
+
+/* The approval's codes and fields from o; 0, or -1 with the response. */
+static int approval_parse(srv_req *r, store *st, const store_disclosure *d,
+                          json_t *o, decision *x)
+{
+    json_t *v = json_object_get(o, "handling"), *el, *given = NULL;
+    srv_error e;
+    size_t i;
+    if (v && (!json_is_array(v) || json_array_size(v) > CODES_MAX)) {
+        srv_req_fail(r, 400, "bad_value", "handling: a list of codes");
+        return -1;
+    }
+    json_array_foreach(v, i, el) {
+        if (!fed_handling_find(json_string_value(el))) {
+            srv_req_fail(r, 400, "bad_value", "handling[%zu]: unknown code "
+                         "(known: no-onward-transmission, not-for-evidence, "
+                         "no-action-without-contact, police-use-only, "
+                         "delete-after-use)", i);
+            return -1;
+        }
+        json_array_append(x->codes, el);
+    }
+    if (json_object_get(o, "fields") &&
+        !(given = get_fields(json_object_get(o, "fields"), &e))) {
+        srv_req_error(r, &e);
+        return -1;
+    }
+    x->fields = release_set(st, d, given, &e);
+    json_decref(given);
+    if (!x->fields) {
+        srv_req_error(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
+/* The decision in r's body: approve {fields, handling, note}, deny
+** {reason}; 0, or -1 with the response set. */
+static int decision_parse(srv_req *r, store *st, const store_disclosure *d,
+                          json_t *o, decision *x)
 {
     static const char *const akeys[] = {"fields", "handling", "note"};
     static const char *const dkeys[] = {"reason"};
-    srv *s = r->s;
-    const char *id = srv_req_path_param(r, 0), *other = NULL, *reason;
-    const char *delivery = NULL;
-    store_disclosure *d = NULL;
-    json_t *o = NULL, *given = NULL, *fields = NULL, *codes = NULL, *v,
-           *el, *terms = NULL, *det = NULL, *res = NULL;
-    util_buf t;
-    srv_error e;
-    size_t i;
-    int bad = 0, rc, delivered;
-
-    util_buf_init(&t, (size_t)64 << 10);
-    if (!fed_disclosure_id_ok(id) ||
-        (rc = store_disclosure_get(st, id, &d)) == LIAISON_ENOTFOUND ||
-        (!rc && !may_see(r, d))) {
-        srv_req_fail(r, 404, "not_found", "no such disclosure request");
-        goto out;
-    }
-    if (rc) {
-        srv_req_store_error(r, st, rc);
-        goto out;
-    }
-    if (!incoming(s, d)) {
-        srv_req_fail(r, 409, "conflict", "this request is this node's own: "
-                     "only %.64s decides it", d->owner_agency);
-        goto out;
-    }
-    if (strcmp(d->status, "pending")) {
-        srv_req_fail(r, 409, "conflict", "the request was already %s",
-                     d->status);
-        goto out;
-    }
-    o = srv_json_object(r->body.len ? r->body.p : "{}",
-                        r->body.len ? r->body.len : 2, &s->lim, &e);
-    if (!o) {
-        srv_req_error(r, &e);
-        goto out;
-    }
-    if (!only_keys(o, approve ? akeys : dkeys,
-                   approve ? UTIL_ARRAY_LEN(akeys) : UTIL_ARRAY_LEN(dkeys),
+    const char *other = NULL;
+    int bad = 0;
+    if (!only_keys(o, x->approve ? akeys : dkeys,
+                   x->approve ? UTIL_ARRAY_LEN(akeys) : UTIL_ARRAY_LEN(dkeys),
                    &other)) {
         srv_req_fail(r, 400, "unknown_field", "unknown field \"%.40s\"",
                      other);
-        goto out;
+        return -1;
     }
-    reason = get_text(o, approve ? "note" : "reason", JUSTIFICATION_MAX,
-                      &bad);
-    if (bad || (!approve && !reason)) {
+    x->reason = get_text(o, x->approve ? "note" : "reason",
+                         JUSTIFICATION_MAX, &bad);
+    if (bad || (!x->approve && !x->reason)) {
         srv_req_fail(r, 400, bad ? "bad_value" : "missing_field",
-                     approve ? "note must be a string"
-                             : "reason is required: say why the request "
-                               "is denied");
-        goto out;
+                     x->approve ? "note must be a string"
+                                : "reason is required: say why the request "
+                                  "is denied");
+        return -1;
     }
-    codes = json_array();
-    if (approve) {
-        v = json_object_get(o, "handling");
-        if (v && (!json_is_array(v) || json_array_size(v) > CODES_MAX)) {
-            srv_req_fail(r, 400, "bad_value", "handling: a list of codes");
-            goto out;
-        }
-        json_array_foreach(v, i, el) {
-            if (!fed_handling_find(json_string_value(el))) {
-                srv_req_fail(r, 400, "bad_value", "handling[%zu]: unknown "
-                             "code (known: no-onward-transmission, "
-                             "not-for-evidence, no-action-without-contact, "
-                             "police-use-only, delete-after-use)", i);
-                goto out;
-            }
-            json_array_append(codes, el);
-        }
-        if (json_object_get(o, "fields") &&
-            !(given = get_fields(json_object_get(o, "fields"), &e))) {
-            srv_req_error(r, &e);
-            goto out;
-        }
-        if (!(fields = release_set(st, d, given, &e))) {
-            srv_req_error(r, &e);
-            goto out;
-        }
-    } else {
-        fields = json_array();
-    }
-    terms = json_object();
-    det = json_object();
-    if (!codes || !fields || !terms || !det) {
+    x->codes = json_array();
+    if (!x->codes) {
         srv_req_fail(r, 500, "internal", "out of memory");
-        goto out;
+        return -1;
     }
-    json_object_set(terms, "codes", codes);
-    json_object_set(terms, "fields", fields);
-    json_object_set_new(det, "id", json_string(d->id));
-    json_object_set_new(det, "requester", json_string(d->requester_agency));
-    json_object_set_new(det, "requester_user", jstr(d->requester_user));
-    json_object_set_new(det, "record_id", json_string(d->record_id));
-    json_object_set(det, "handling", codes);
-    json_object_set(det, "fields", fields);
-    json_object_set_new(det, "reason", jstr(reason));
-    rc = fed_json_dump(terms, &t);
-    if (!rc)
-        rc = store_begin(st);
+    if (x->approve)
+        return approval_parse(r, st, d, o, x);
+    if (!(x->fields = json_array())) {
+        srv_req_fail(r, 500, "internal", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Commit the decision with its audit entry, in one transaction
+** (LIAISON_ESTATE when it was decided meanwhile). */
+static int decision_commit(srv_req *r, store *st, const store_disclosure *d,
+                           const decision *x)
+{
+    json_t *terms = json_object(), *det = json_object();
+    util_buf t;
+    int rc = terms && det ? LIAISON_OK : LIAISON_ENOMEM;
+    util_buf_init(&t, (size_t)64 << 10);
     if (!rc) {
-        rc = store_disclosure_decide(st, d->id, approve ? "approved"
-                                                        : "denied",
-                                     r->user.name, reason, util_buf_str(&t));
+        json_object_set(terms, "codes", x->codes);
+        json_object_set(terms, "fields", x->fields);
+        json_object_set_new(det, "id", json_string(d->id));
+        json_object_set_new(det, "requester",
+                            json_string(d->requester_agency));
+        json_object_set_new(det, "requester_user", jstr(d->requester_user));
+        json_object_set_new(det, "record_id", json_string(d->record_id));
+        json_object_set(det, "handling", x->codes);
+        json_object_set(det, "fields", x->fields);
+        json_object_set_new(det, "reason", jstr(x->reason));
+        rc = fed_json_dump(terms, &t);
+    }
+    if (!rc && !(rc = store_begin(st))) {
+        rc = store_disclosure_decide(st, d->id,
+                                     x->approve ? "approved" : "denied",
+                                     r->user.name, x->reason,
+                                     util_buf_str(&t));
         if (!rc)
             rc = audit_disc(st, r, r->user.name, r->user.agency,
-                            approve ? "disclosure.approve"
-                                    : "disclosure.deny", d->purpose, det);
+                            x->approve ? "disclosure.approve"
+                                       : "disclosure.deny", d->purpose, det);
         if (rc)
             store_rollback(st);
         else
             rc = store_commit(st);
     }
+    util_buf_fini(&t);
+    json_decref(terms);
+    json_decref(det);
+    return rc;
+}
+
+static void decide_job(srv_req *r, store *st, int approve)
+{
+    store_disclosure *d = decidable(r, st), *now = NULL;
+    const char *delivery = NULL;
+    json_t *o = NULL, *res = NULL;
+    decision x;
+    srv_error e;
+    int rc, delivered;
+
+    memset(&x, 0, sizeof(x));
+    x.approve = approve;
+    if (!d)
+        return;
+    o = srv_json_object(r->body.len ? r->body.p : "{}",
+                        r->body.len ? r->body.len : 2, &r->s->lim, &e);
+    if (!o) {
+        srv_req_error(r, &e);
+        goto out;
+    }
+    if (decision_parse(r, st, d, o, &x))
+        goto out;
+    rc = decision_commit(r, st, d, &x);
+    if (!rc)
+        rc = store_disclosure_get(st, d->id, &now);
     if (rc == LIAISON_ESTATE) {
         srv_req_fail(r, 409, "conflict", "the request was decided "
                      "meanwhile");
@@ -1074,15 +1173,8 @@ static void decide_job(srv_req *r, store *st, int approve)
         srv_req_store_error(r, st, rc);
         goto out;
     }
-    util_free(d);
-    d = NULL;
-    if ((rc = store_disclosure_get(st, id, &d))) {
-        srv_req_store_error(r, st, rc);
-        goto out;
-    }
-    delivered = push(r, st, d, &delivery);
-    res = disc_json(s, d);
-    if (!res) {
+    delivered = push(r, st, now, &delivery);
+    if (!(res = disc_json(r->s, now))) {
         srv_req_fail(r, 500, "internal", "out of memory");
         goto out;
     }
@@ -1095,14 +1187,11 @@ static void decide_job(srv_req *r, store *st, int approve)
         r->status = 200;
 out:
     json_decref(res);
-    json_decref(det);
-    json_decref(terms);
-    json_decref(codes);
-    json_decref(fields);
-    json_decref(given);
+    json_decref(x.codes);
+    json_decref(x.fields);
     json_decref(o);
     util_free(d);
-    util_buf_fini(&t);
+    util_free(now);
 }
 
 static void approve_job(srv_req *r, store *st)

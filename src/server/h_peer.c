@@ -244,62 +244,69 @@ static int screen_detail(srv_req *r, const requester *rq,
     return rc;
 }
 
-enum srv_outcome srv_h_peer_screen(srv_req *r)
+/* The partner's request into q and rq; 0, or -1 with the (audited)
+** refusal set. */
+static int peer_screen_parse(srv_req *r, srv_screen_req *q, requester *rq)
 {
     srv *s = r->s;
-    srv_screen_req *q = util_arena_alloc(&r->arena, sizeof(*q));
-    const char *agency;
-    liaison_screen_opts opts;
-    liaison_result merged;
-    const liaison_result *res = NULL;
-    srv_slot *sl;
-    requester rq;
     srv_error e;
+    util_buf rest;
     json_t *o;
-    util_buf rest, d;
-    size_t i;
-    char *detail = NULL;
     int rc;
-
-    if (srv_peer_verify(r))
-        return SRV_RESPOND;
-    agency = srv_peer_agency(r);
-    if (!q)
-        return srv_req_fail(r, 500, "internal", "out of memory");
     o = srv_json_object(r->body.len ? r->body.p : "", r->body.len, &s->lim,
                         &e);
-    if (!o)
-        return srv_peer_reject(r, e.status, e.code, "%s", e.msg);
+    if (!o) {
+        srv_peer_reject(r, e.status, e.code, "%s", e.msg);
+        return -1;
+    }
     util_buf_init(&rest, (size_t)1 << 20);
-    rc = split_requester(r, o, &rq, &rest);
+    rc = split_requester(r, o, rq, &rest);
     json_decref(o);
     if (rc) {
         util_buf_fini(&rest);
-        return srv_peer_reject(r, 400, "bad_value", "requester: "
-                               "{\"user\":NAME,\"role\":ROLE} is required");
+        srv_peer_reject(r, 400, "bad_value", "requester: "
+                        "{\"user\":NAME,\"role\":ROLE} is required");
+        return -1;
     }
     rc = srv_screen_parse(rest.p, rest.len, &s->purposes, &s->lim,
                           &r->arena, q, &e);
     util_buf_fini(&rest);
-    if (rc)
-        return srv_peer_reject(r, e.status, e.code, "%s", e.msg);
-    if (q->partners)
-        return srv_peer_reject(r, 400, "bad_value", "partners: a partner's "
-                               "screening is not passed on");
+    if (rc) {
+        srv_peer_reject(r, e.status, e.code, "%s", e.msg);
+        return -1;
+    }
+    if (q->partners) {
+        srv_peer_reject(r, 400, "bad_value", "partners: a partner's "
+                        "screening is not passed on");
+        return -1;
+    }
+    return 0;
+}
+
+/* Screen q against the partners' view and render the answer in r->out
+** and its audit detail in *detail (arena). */
+static int peer_answer(srv_req *r, const srv_screen_req *q,
+                       const requester *rq, char **detail)
+{
+    srv *s = r->s;
+    const char *agency = srv_peer_agency(r);
+    liaison_screen_opts opts;
+    liaison_result merged;
+    const liaison_result *res = NULL;
+    srv_slot *sl;
+    util_buf d;
+    size_t i;
+    int rc;
+    *detail = NULL;
     memset(&opts, 0, sizeof(opts));
     /* Note 2. */
     opts.threshold = q->threshold < liaison_default_threshold()
                          ? liaison_default_threshold() : q->threshold;
     opts.limit = q->limit > PEER_LIMIT_MAX ? PEER_LIMIT_MAX : q->limit;
     opts.want_why = 1;
-    if (!r->t || (!r->t->st && store_open(s->db, &r->t->st, NULL)))
-        return srv_req_fail(r, 503, "unavailable", "the store is not "
-                            "available");
     r->eng = srv_engine_acquire(s);
-    sl = srv_engine_pslot(r->eng, r->t);
-    if (!sl)
-        return srv_req_fail(r, 503, "unavailable", "the partners' view is "
-                            "not built");
+    if (!(sl = srv_engine_pslot(r->eng, r->t)))
+        return LIAISON_ESTATE;
     rc = pscreen(r, sl, q, &opts, &merged, &res);
     util_buf_init(&d, (size_t)4 << 20);
     util_buf_reset(&r->out);
@@ -321,17 +328,43 @@ enum srv_outcome srv_h_peer_screen(srv_req *r)
         rc = util_buf_printf(&r->out, "],\"took_us\":%llu}",
                              (unsigned long long)res->took_us);
     if (!rc)
-        rc = screen_detail(r, &rq, res, &d);
-    srv_engine_release(r->eng);
+        rc = screen_detail(r, rq, res, &d);
+    srv_engine_release(r->eng);     /* hits are rendered */
     r->eng = NULL;
-    if (!rc && !(detail = util_arena_strndup(&r->arena, d.p, d.len)))
+    if (!rc && !(*detail = util_arena_strndup(&r->arena, d.p, d.len)))
         rc = LIAISON_ENOMEM;
     util_buf_fini(&d);
+    return rc;
+}
+
+enum srv_outcome srv_h_peer_screen(srv_req *r)
+{
+    srv *s = r->s;
+    srv_screen_req *q;
+    const char *agency;
+    requester rq;
+    char *detail = NULL;
+    int rc;
+
+    if (srv_peer_verify(r))
+        return SRV_RESPOND;
+    agency = srv_peer_agency(r);
+    if (!(q = util_arena_alloc(&r->arena, sizeof(*q))))
+        return srv_req_fail(r, 500, "internal", "out of memory");
+    if (peer_screen_parse(r, q, &rq))
+        return SRV_RESPOND;
+    if (!r->t || (!r->t->st && store_open(s->db, &r->t->st, NULL)))
+        return srv_req_fail(r, 503, "unavailable", "the store is not "
+                            "available");
+    rc = peer_answer(r, q, &rq, &detail);
     if (rc) {
         util_buf_reset(&r->out);
         if (rc == LIAISON_EUTF8 || rc == LIAISON_EINVAL)
             return srv_peer_reject(r, 400, "bad_value", "the query was "
                                    "refused by the engine");
+        if (rc == LIAISON_ESTATE)
+            return srv_req_fail(r, 503, "unavailable", "the partners' view "
+                                "is not built");
         return srv_req_fail(r, 500, "internal", "screening failed (%s)",
                             liaison_strerror(rc));
     }
@@ -430,119 +463,141 @@ static int shareable(store *st, const char *id, int *ok)
     return LIAISON_OK;
 }
 
-static void disc_request_job(srv_req *r, store *st)
+/* A partner's request for details, as received. */
+typedef struct peer_ask {
+    const char *id, *rid, *ref, *purpose, *just, *user, *role;
+    json_t *fields;             /* borrowed from the body; may be NULL */
+} peer_ask;
+
+/* Check the body o into a; 0, or -1 with the (audited) refusal set. */
+static int peer_ask_parse(srv_req *r, store *st, json_t *o, peer_ask *a)
 {
     srv *s = r->s;
-    const char *agency = srv_peer_agency(r), *id, *rid, *ref, *purpose,
-               *just, *user = NULL, *role = NULL;
-    json_t *o, *fields, *rq, *det = NULL;
-    store_disclosure d;
-    srv_error e;
-    util_buf fj;
+    json_t *rq = json_object_get(o, "requester"), *f;
     size_t i;
     int bad = 0, ok = 0, rc;
-
-    o = srv_json_object(r->body.p, r->body.len, &s->lim, &e);
-    if (!o)
-        return (void)srv_peer_reject(r, e.status, e.code, "%s", e.msg);
-    util_buf_init(&fj, (size_t)64 << 10);
-    id = text_of(o, "id", 64, &bad);
-    rid = text_of(o, "record_id", FED_ID_MAX, &bad);
-    ref = text_of(o, "ref", FED_REF_LEN, &bad);
-    purpose = text_of(o, "purpose", POLICY_PURPOSE_LEN_MAX, &bad);
-    just = text_of(o, "justification", JUSTIFICATION_MAX, &bad);
-    fields = json_object_get(o, "fields");
-    rq = json_object_get(o, "requester");
+    memset(a, 0, sizeof(*a));
+    a->id = text_of(o, "id", 64, &bad);
+    a->rid = text_of(o, "record_id", FED_ID_MAX, &bad);
+    a->ref = text_of(o, "ref", FED_REF_LEN, &bad);
+    a->purpose = text_of(o, "purpose", POLICY_PURPOSE_LEN_MAX, &bad);
+    a->just = text_of(o, "justification", JUSTIFICATION_MAX, &bad);
+    a->fields = json_object_get(o, "fields");
     if (json_is_object(rq)) {
-        user = text_of(rq, "user", 64, &bad);
-        role = text_of(rq, "role", 64, &bad);
+        a->user = text_of(rq, "user", 64, &bad);
+        a->role = text_of(rq, "role", 64, &bad);
     }
-    if (bad || !fed_disclosure_id_ok(id) || !rid || !ref || !purpose ||
-        !just || !user || !policy_name_ok(user)) {
+    if (bad || !fed_disclosure_id_ok(a->id) || !a->rid || !a->ref ||
+        !a->purpose || !a->just || !a->user || !policy_name_ok(a->user)) {
         srv_peer_reject(r, 400, "bad_value", "id, record_id, ref, purpose, "
                         "justification and requester.user are required");
-        goto out;
+        return -1;
     }
-    if (!policy_purpose_allowed(&s->purposes, purpose, strlen(purpose))) {
+    if (!policy_purpose_allowed(&s->purposes, a->purpose,
+                                strlen(a->purpose))) {
         srv_peer_reject(r, 400, "unknown_purpose", "purpose \"%.48s\" is not "
-                        "one of this node's purposes", purpose);
-        goto out;
+                        "one of this node's purposes", a->purpose);
+        return -1;
     }
-    if (fields && !json_is_null(fields)) {
-        int good = json_is_array(fields) && json_array_size(fields) > 0 &&
-                   json_array_size(fields) <= 32;
-        json_t *f;
-        json_array_foreach(fields, i, f)
-            good = good && fed_field_name_ok(json_string_value(f));
-        if (!good || fed_json_dump(fields, &fj)) {
-            srv_peer_reject(r, 400, "bad_value", "fields: a list of field "
-                            "names");
-            goto out;
-        }
+    if (json_is_null(a->fields))
+        a->fields = NULL;
+    ok = !a->fields || (json_is_array(a->fields) &&
+                        json_array_size(a->fields) > 0 &&
+                        json_array_size(a->fields) <= 32);
+    json_array_foreach(a->fields, i, f)
+        ok = ok && fed_field_name_ok(json_string_value(f));
+    if (!ok) {
+        srv_peer_reject(r, 400, "bad_value", "fields: a list of field names");
+        return -1;
     }
-    /* Note 1 of h_disclosures.c: the same answer for a record that does
-    ** not exist, one not shared and a reference that does not fit, so
-    ** that nothing can be learnt by asking. */
-    if ((rc = shareable(st, rid, &ok))) {
+    /* The same answer for a record that does not exist, one not shared
+    ** and a reference that does not fit: nothing is learnt by asking. */
+    if ((rc = shareable(st, a->rid, &ok))) {
         srv_req_store_error(r, st, rc);
-        goto out;
+        return -1;
     }
-    if (!ok || !fed_hitref_ok(srv_fed_identity(s), agency, rid, ref)) {
+    if (!ok || !fed_hitref_ok(srv_fed_identity(s), srv_peer_agency(r),
+                              a->rid, a->ref)) {
         srv_peer_reject(r, 404, "not_found", "no shared record with this id "
                         "and hit reference");
-        goto out;
+        return -1;
     }
+    return 0;
+}
+
+/* Store the pending request with its audit entry, in one transaction. */
+static int peer_ask_record(srv_req *r, store *st, const peer_ask *a)
+{
+    const char *agency = srv_peer_agency(r);
+    store_disclosure d;
+    util_buf fj;
+    json_t *det = json_object();
+    int rc = det ? LIAISON_OK : LIAISON_ENOMEM;
+    util_buf_init(&fj, (size_t)64 << 10);
+    if (!rc && a->fields)
+        rc = fed_json_dump(a->fields, &fj);
     memset(&d, 0, sizeof(d));
-    d.id = id;
+    d.id = a->id;
     d.requester_agency = agency;
-    d.requester_user = user;
-    d.owner_agency = s->node_agency;
-    d.record_id = rid;
-    d.purpose = purpose;
-    d.justification = just;
-    d.fields = fj.len ? util_buf_str(&fj) : NULL;
-    det = json_object();
-    if (!det) {
-        srv_req_fail(r, 500, "internal", "out of memory");
-        goto out;
+    d.requester_user = a->user;
+    d.owner_agency = r->s->node_agency;
+    d.record_id = a->rid;
+    d.purpose = a->purpose;
+    d.justification = a->just;
+    d.fields = a->fields ? util_buf_str(&fj) : NULL;
+    if (!rc) {
+        json_object_set_new(det, "id", json_string(a->id));
+        json_object_set_new(det, "requester", json_string(agency));
+        json_object_set_new(det, "requester_user", json_string(a->user));
+        json_object_set_new(det, "requester_role",
+                            a->role ? json_string(a->role) : json_null());
+        json_object_set_new(det, "record_id", json_string(a->rid));
+        json_object_set_new(det, "justification", json_string(a->just));
+        json_object_set(det, "fields", a->fields ? a->fields : json_null());
+        rc = store_begin(st);
     }
-    json_object_set_new(det, "id", json_string(id));
-    json_object_set_new(det, "requester", json_string(agency));
-    json_object_set_new(det, "requester_user", json_string(user));
-    json_object_set_new(det, "requester_role", role ? json_string(role)
-                                                    : json_null());
-    json_object_set_new(det, "record_id", json_string(rid));
-    json_object_set_new(det, "justification", json_string(just));
-    json_object_set(det, "fields", fields ? fields : json_null());
-    rc = store_begin(st);
     if (!rc) {
         rc = store_disclosure_add(st, &d, NULL);
         if (!rc)
-            rc = audit_peer(r, st, "peer.disclosure.request", purpose, det);
+            rc = audit_peer(r, st, "peer.disclosure.request", a->purpose,
+                            det);
         if (rc)
             store_rollback(st);
         else
             rc = store_commit(st);
     }
+    json_decref(det);
+    util_buf_fini(&fj);
+    return rc;
+}
+
+static void disc_request_job(srv_req *r, store *st)
+{
+    peer_ask a;
+    srv_error e;
+    json_t *o;
+    int rc;
+    o = srv_json_object(r->body.p, r->body.len, &r->s->lim, &e);
+    if (!o)
+        return (void)srv_peer_reject(r, e.status, e.code, "%s", e.msg);
+    if (peer_ask_parse(r, st, o, &a))
+        goto out;
+    rc = peer_ask_record(r, st, &a);
     if (rc == LIAISON_EEXIST) {
         srv_peer_reject(r, 409, "conflict", "a request with this id exists");
-        goto out;
-    }
-    if (rc) {
+    } else if (rc) {
         srv_req_store_error(r, st, rc);
-        goto out;
+    } else {
+        util_buf_reset(&r->out);
+        if (util_buf_addc(&r->out, '{') ||
+            srv_json_kv_str(&r->out, "id", a.id, 0) ||
+            util_buf_adds(&r->out, ",\"status\":\"pending\"}"))
+            srv_req_fail(r, 500, "internal", "out of memory");
+        else
+            r->status = 201;
     }
-    util_buf_reset(&r->out);
-    if (util_buf_addc(&r->out, '{') ||
-        srv_json_kv_str(&r->out, "id", id, 0) ||
-        util_buf_adds(&r->out, ",\"status\":\"pending\"}"))
-        srv_req_fail(r, 500, "internal", "out of memory");
-    else
-        r->status = 201;
 out:
-    json_decref(det);
     json_decref(o);
-    util_buf_fini(&fj);
 }
 
 enum srv_outcome srv_h_peer_disclosure_post(srv_req *r)
