@@ -859,6 +859,14 @@ TEST(forged_replayed_stale_misaddressed_and_removed_peers_are_refused)
     CHECK_EQ(r.status, 200);
     CHECK(r.body && strstr(r.body, "\"partners\":{}"));
     th_resp_free(&r);
+    /* And counted. */
+    CHECK_EQ(tf_https(&ma, "GET", "/metrics", ma.auditor, NULL, &r), 0);
+    CHECK(r.body && strstr(r.body, "liaison_peer_requests_total 2\n"));
+    CHECK(r.body && strstr(r.body, "liaison_peer_refusals_total{reason="
+                                   "\"replay\"} 1\n"));
+    CHECK(r.body && strstr(r.body, "liaison_peer_refusals_total{reason="
+                                   "\"unknown_peer\"} 1\n"));
+    th_resp_free(&r);
 out:
     fed_identity_free(tid);
     fed_identity_free(mid);

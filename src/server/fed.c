@@ -43,6 +43,14 @@
 
 #define FED_LANE_THREADS 2
 
+/* Refusals and partner outcomes counted for /metrics. */
+static const char *const refusal_kinds[] = {
+    "unknown_peer", "bad_signature", "replay", "stale", "malformed", "other"};
+#define REFUSAL_KINDS 6
+static const char *const call_kinds[] = {
+    "ok", "refused", "error", "timeout", "unavailable", "invalid_response"};
+#define CALL_KINDS 6
+
 typedef struct srv_fed srv_fed;
 
 struct srv_fed {
@@ -65,6 +73,10 @@ struct srv_fed {
     pthread_t threads[FED_LANE_THREADS];
     store *st[FED_LANE_THREADS];
     int n_started;
+    /* metrics */
+    atomic_ullong accepted;
+    atomic_ullong refused[REFUSAL_KINDS];
+    atomic_ullong calls[CALL_KINDS];
 };
 
 /* A signed request's state, in the request's arena. */
@@ -362,6 +374,21 @@ static const char *remote(srv_req *r, char *host, size_t n)
     return NULL;
 }
 
+static int refusal_kind(const char *why)
+{
+    if (!strncmp(why, "not a registered peer", 21))
+        return 0;
+    if (!strcmp(why, "bad signature"))
+        return 1;
+    if (!strcmp(why, "replayed nonce"))
+        return 2;
+    if (!strncmp(why, "stale", 5))
+        return 3;
+    if (!strncmp(why, "malformed", 9) || !strncmp(why, "missing", 7))
+        return 4;
+    return 5;
+}
+
 /* Note 2: an audited refusal, 401 unless status says otherwise. */
 static int refuse(srv_req *r, int status, const char *code, const char *why)
 {
@@ -387,6 +414,9 @@ static int refuse(srv_req *r, int status, const char *code, const char *why)
         srv_auditq_post(r->s, &e);
     }
     util_buf_fini(&d);
+    if (r->s->fed)
+        atomic_fetch_add_explicit(&r->s->fed->refused[refusal_kind(why)], 1,
+                                  memory_order_relaxed);
     srv_req_fail(r, status, code, "%s", why);
     return -1;
 }
@@ -477,6 +507,7 @@ int srv_peer_verify(srv_req *r)
     if (rc)
         return refuse(r, 503, "busy", "the replay cache is full; try again");
     p->verified = 1;
+    atomic_fetch_add_explicit(&f->accepted, 1, memory_order_relaxed);
     return 0;
 }
 
@@ -538,4 +569,53 @@ enum srv_outcome srv_peer_reject(srv_req *r, int status, const char *code,
     }
     util_buf_fini(&d);
     return srv_req_error(r, &e);
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+void srv_fed_count_call(srv *s, const fed_call *k)
+{
+    int kind = k->outcome == FED_TIMEOUT       ? 3
+               : k->outcome == FED_UNAVAILABLE ? 4
+               : k->outcome == FED_INVALID     ? 5
+               : k->status >= 500              ? 2
+               : k->status >= 400              ? 1
+                                               : 0;
+    if (s->fed)
+        atomic_fetch_add_explicit(&s->fed->calls[kind], 1,
+                                  memory_order_relaxed);
+}
+
+int srv_fed_metrics(srv *s, util_buf *o)
+{
+    srv_fed *f = s->fed;
+    int rc, i;
+    if (!f)
+        return LIAISON_OK;
+    rc = util_buf_printf(o, "# HELP liaison_peer_requests_total Requests "
+                         "from partner nodes whose signature and nonce "
+                         "were accepted.\n# TYPE liaison_peer_requests_total "
+                         "counter\nliaison_peer_requests_total %llu\n"
+                         "# HELP liaison_peer_refusals_total Requests from "
+                         "partner nodes refused (audited as peer.refused).\n"
+                         "# TYPE liaison_peer_refusals_total counter\n",
+                         (unsigned long long)atomic_load(&f->accepted));
+    for (i = 0; !rc && i < REFUSAL_KINDS; i++)
+        rc = util_buf_printf(o, "liaison_peer_refusals_total{reason=\"%s\"} "
+                             "%llu\n", refusal_kinds[i],
+                             (unsigned long long)atomic_load(&f->refused[i]));
+    if (!rc)
+        rc = util_buf_adds(o, "# HELP liaison_partner_calls_total Screening "
+                           "calls to partners by outcome.\n# TYPE "
+                           "liaison_partner_calls_total counter\n");
+    for (i = 0; !rc && i < CALL_KINDS; i++)
+        rc = util_buf_printf(o, "liaison_partner_calls_total{status=\"%s\"} "
+                             "%llu\n", call_kinds[i],
+                             (unsigned long long)atomic_load(&f->calls[i]));
+    if (!rc)
+        rc = util_buf_printf(o, "# HELP liaison_peer_nonces Nonces held by "
+                             "the replay cache.\n# TYPE liaison_peer_nonces "
+                             "gauge\nliaison_peer_nonces %zu\n",
+                             fed_nonces_count(f->nonces));
+    return rc;
 }

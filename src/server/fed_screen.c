@@ -378,8 +378,10 @@ static void fan_done(void *ud)
     char *detail = NULL;
     size_t i;
     int rc = merge(f, &detail);
-    for (i = 0; i < f->n; i++)
+    for (i = 0; i < f->n; i++) {
+        srv_fed_count_call(r->s, &f->calls[i]);
         fed_call_fini(&f->calls[i]);
+    }
     srv_fed_peers_release(f->peers);
     f->peers = NULL;
     if (rc) {

@@ -267,6 +267,8 @@ int srv_metrics_render(srv *s, util_buf *o)
         rc = one(o, "liaison_uptime_seconds", "gauge",
                  "Seconds since the server started.",
                  (double)(util_now_us() - m->started_us) / 1e6);
+    if (!rc)
+        rc = srv_fed_metrics(s, o);     /* federation (fed.c) */
     srv_engine_release(e);
     return rc;
 }

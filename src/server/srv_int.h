@@ -546,6 +546,11 @@ enum srv_outcome srv_peer_reject(srv_req *r, int status, const char *code,
 ** so that the store lane never waits on the network.  As srv_lane_run. */
 enum srv_outcome srv_fed_lane_run(srv_req *r, srv_lane_fn fn);
 
+/* Metrics: count a partner call's outcome; render the federation's
+** counters (nothing when federation is off). */
+void srv_fed_count_call(srv *s, const fed_call *k);
+int srv_fed_metrics(srv *s, util_buf *o);
+
 /* Disclosures (h_disclosures.c), shared with h_peer.c.  The handling
 ** column of a decided disclosure holds its terms as JSON,
 ** {"codes":[handling codes],"fields":[fields released]}. */

@@ -110,7 +110,8 @@ int tf_node_start(tf_node *n, const char *agency, const char *jsonl,
     store_close(s);
     if (rc || th_add_user(n->db, "olivia", agency, "officer", n->officer) ||
         th_add_user(n->db, "omar", agency, "officer", n->officer2) ||
-        th_add_user(n->db, "anas", agency, "analyst", n->analyst))
+        th_add_user(n->db, "anas", agency, "analyst", n->analyst) ||
+        th_add_user(n->db, "aude", agency, "auditor", n->auditor))
         return -1;
     return tf_node_restart(n, partner_timeout_ms);
 }

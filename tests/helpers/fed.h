@@ -1,7 +1,7 @@
 /*
 ** fed.h: test helpers for federation: a node (its own mkdtemp folder,
-** SQLite store, agency, key pair, TLS certificate made with openssl, an
-** officer and an analyst) started in-process on 127.0.0.1 port 0 with
+** SQLite store, agency, key pair, TLS certificate made with openssl, two
+** officers, an analyst and an auditor) started in-process on 127.0.0.1 port 0 with
 ** HTTPS, peers registered between nodes, HTTPS calls to the user API and
 ** hand-made signed calls to the peer API (to forge, replay or age them).
 **
@@ -26,6 +26,7 @@ typedef struct tf_node {
     char officer[TH_TOKEN_MAX];
     char officer2[TH_TOKEN_MAX];
     char analyst[TH_TOKEN_MAX];
+    char auditor[TH_TOKEN_MAX];
 } tf_node;
 
 /* Make a node for agency with the records in jsonl and start it; the
