@@ -80,6 +80,8 @@ void fed_identity_free(fed_identity *id);
 /* The agency id and the base64 public key (borrowed). */
 const char *fed_identity_agency(const fed_identity *id);
 const char *fed_identity_public_key(const fed_identity *id);
+/* The secret key, for sign.c only (never copied, printed or logged). */
+const unsigned char *fed_identity_sk_(const fed_identity *id);
 
 /* Decode a base64 Ed25519 public key (44 characters, padded).
 ** LIAISON_EINVAL with a message otherwise. */

@@ -48,8 +48,6 @@ struct fed_identity {
     char pk_b64[FED_PK_B64_LEN + 1];
 };
 
-/* Internal access for sign.c (declared there). */
-const unsigned char *fed_identity_sk_(const fed_identity *id);
 const unsigned char *fed_identity_sk_(const fed_identity *id)
 {
     return id->sk;

@@ -60,8 +60,6 @@
 
 #include "federation/fed.h"
 
-const unsigned char *fed_identity_sk_(const fed_identity *id);
-
 #define REQ_TAG "liaison-peer-request-v1"
 #define RESP_TAG "liaison-peer-response-v1"
 /* tag + method + path + 2 agencies + timestamp + nonce + hash + LFs */
