@@ -33,6 +33,7 @@
 **     is released only once that entry is committed.
 */
 #include <string.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "server/srv_int.h"
@@ -443,11 +444,12 @@ static int audit_peer(srv_req *r, store *st, const char *action,
     return rc;
 }
 
-/* Whether record id is held here and shared with partners. */
-static int shareable(store *st, const char *id, int *ok)
+/* Whether record id is held here, shared with partners and not expired
+** (what the partners' view holds). */
+static int shareable(srv_req *r, store *st, const char *id, int *ok)
 {
     fmt_record fr;
-    char *json = NULL;
+    char *json = NULL, today[11];
     size_t len = 0;
     int rc = store_record_get(st, id, &json, &len);
     *ok = 0;
@@ -456,8 +458,18 @@ static int shareable(store *st, const char *id, int *ok)
     if (rc)
         return rc;
     fmt_record_init(&fr);
+    if (r->s->eng.fixed_today) {     /* --today, copied at start */
+        util_strlcpy(today, r->s->eng.today, sizeof(today));
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    }
     if (fmt_record_from_json(&fr, json, len, NULL, NULL) == LIAISON_OK)
-        *ok = policy_view_allows(POLICY_VIEW_PARTNER, fr.rec.sharing);
+        *ok = policy_view_allows(POLICY_VIEW_PARTNER, fr.rec.sharing) &&
+              !(fr.rec.expires && strlen(fr.rec.expires) >= 10 &&
+                strncmp(fr.rec.expires, today, 10) < 0);
     fmt_record_fini(&fr);
     util_free(json);
     return LIAISON_OK;
@@ -512,7 +524,7 @@ static int peer_ask_parse(srv_req *r, store *st, json_t *o, peer_ask *a)
     }
     /* The same answer for a record that does not exist, one not shared
     ** and a reference that does not fit: nothing is learnt by asking. */
-    if ((rc = shareable(st, a->rid, &ok))) {
+    if ((rc = shareable(r, st, a->rid, &ok))) {
         srv_req_store_error(r, st, rc);
         return -1;
     }
