@@ -139,9 +139,6 @@ def table(size, s, entry):
                      % (ps.get("positives", 0) + ps.get("negatives", 0), num(ls.get("recall")),
                         num(ps.get("recall")), num(ls.get("neg_hit_rate")),
                         num(ps.get("neg_hit_rate"))))
-    for name, r in sorted(entry.get("parts", {}).items()):
-        if name not in CORE_PARTS:
-            lines.append(hook_line(name, r))
     lq_ = g(e, "liaison", "stream")
     if lq_:
         lines.append("liaison on the whole stream at its default threshold: recall %s, "
@@ -149,6 +146,9 @@ def table(size, s, entry):
                      % (num(lq_.get("recall")), num(lq_.get("top1")),
                         num(lq_.get("neg_hit_rate")), num(g(e, "liaison", "name_dob_p50_us")),
                         num(g(e, "liaison", "name_dob_p99_us"))))
+    for name, r in sorted(entry.get("parts", {}).items()):
+        if name not in CORE_PARTS:
+            lines.append(hook_line(name, r))
     return "\n".join(lines)
 
 
