@@ -56,7 +56,10 @@ static const char tr_records[] =
     "\"country\":\"MAR\"}],\"category\":\"terrorism\","
     "\"sharing\":\"details\",\"remarks\":\"source: informant 17\"}\n"
     "{\"id\":\"tr-3\",\"list\":\"wanted\",\"kind\":\"person\",\"names\":"
-    "[{\"full\":\"Ahmet KAYA\"}],\"dob\":\"1980\",\"sharing\":\"none\"}\n";
+    "[{\"full\":\"Ahmet KAYA\"}],\"dob\":\"1980\",\"sharing\":\"none\"}\n"
+    "{\"id\":\"tr-fr-1\",\"list\":\"copies\",\"kind\":\"person\",\"owner\":"
+    "\"FR-DGPN\",\"names\":[{\"full\":\"Pierre MARTIN\"}],\"dob\":\"1960\","
+    "\"sharing\":\"details\"}\n";
 
 static const char fr_records[] =
     "{\"id\":\"fr-1\",\"list\":\"fpr\",\"kind\":\"person\",\"names\":"
@@ -581,6 +584,15 @@ TEST(screen_across_nodes_hit_no_hit_and_sharing_levels)
     th_resp_free(&r);
     CHECK_EQ(screen(&tr, tr.officer, "Ahmet Kaya", "1980", "false", &r), 0);
     CHECK(r.body && strstr(r.body, "\"tr-3\"") != NULL);
+    th_resp_free(&r);
+    /* A record TR holds for FR is FR's to share, not TR's. */
+    CHECK_EQ(screen(&ma, ma.officer, "Pierre Martin", "1960", "[\"TR-EGM\"]",
+                    &r), 0);
+    CHECK(r.status == 200 && r.body && !strstr(r.body, "tr-fr-1"));
+    th_resp_free(&r);
+    CHECK_EQ(screen(&tr, tr.officer, "Pierre Martin", "1960", "false", &r),
+             0);
+    CHECK(r.body && strstr(r.body, "\"tr-fr-1\"") != NULL);
     th_resp_free(&r);
     /* A partner not registered is refused; the hit is audited on both
     ** sides with the officer's name and the same nonce. */

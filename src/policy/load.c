@@ -17,6 +17,7 @@
 typedef struct load_ctx {
     liaison_engine *e;
     policy_view view;
+    const char *node_agency;    /* the store's agency; may be NULL */
     char today[11];
     fmt_record rec;
     policy_load_stats st;
@@ -42,6 +43,14 @@ static int on_rec(void *ud, const store_rec *r)
         return LIAISON_OK;
     }
     if (!policy_view_allows(c->view, c->rec.rec.sharing)) {
+        c->st.skipped_sharing++;
+        return LIAISON_OK;
+    }
+    /* A node shares only its own records: one held for another agency
+    ** (its owner says so) is that agency's to share, not this node's. */
+    if (c->view == POLICY_VIEW_PARTNER && c->rec.rec.owner &&
+        *c->rec.rec.owner &&
+        (!c->node_agency || strcmp(c->rec.rec.owner, c->node_agency))) {
         c->st.skipped_sharing++;
         return LIAISON_OK;
     }
@@ -71,6 +80,7 @@ int policy_engine_load(store *s, policy_view view, const char *today,
     *out = NULL;
     memset(&c, 0, sizeof(c));
     c.view = view;
+    c.node_agency = store_agency(s);
     c.err = err;
     if (today) {
         util_strlcpy(c.today, today, sizeof(c.today));

@@ -3,8 +3,9 @@
 **
 ** The policy module turns stored records into what a requester may screen
 ** against: the node's own officers see every current record; a partner
-** agency sees only records whose sharing level allows it (DESIGN section
-** 6), and never one marked "none".  Expired records are screened by no one.
+** agency sees only the node's own records (no owner, or the node's
+** agency) whose sharing level allows it (DESIGN section 6), and never one
+** marked "none".  Expired records are screened by no one.
 **
 ** It also decides who may do what (roles.c: roles, permissions, the role
 ** matrix, who may change a record), how API tokens are made and checked

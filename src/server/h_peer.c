@@ -444,8 +444,8 @@ static int audit_peer(srv_req *r, store *st, const char *action,
     return rc;
 }
 
-/* Whether record id is held here, shared with partners and not expired
-** (what the partners' view holds). */
+/* Whether record id is this node's own, shared with partners and not
+** expired (what the partners' view holds: policy/load.c). */
 static int shareable(srv_req *r, store *st, const char *id, int *ok)
 {
     fmt_record fr;
@@ -469,7 +469,10 @@ static int shareable(srv_req *r, store *st, const char *id, int *ok)
     if (fmt_record_from_json(&fr, json, len, NULL, NULL) == LIAISON_OK)
         *ok = policy_view_allows(POLICY_VIEW_PARTNER, fr.rec.sharing) &&
               !(fr.rec.expires && strlen(fr.rec.expires) >= 10 &&
-                strncmp(fr.rec.expires, today, 10) < 0);
+                strncmp(fr.rec.expires, today, 10) < 0) &&
+              (!fr.rec.owner || !*fr.rec.owner ||
+               (r->s->node_agency &&
+                !strcmp(fr.rec.owner, r->s->node_agency)));
     fmt_record_fini(&fr);
     util_free(json);
     return LIAISON_OK;
