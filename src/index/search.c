@@ -50,7 +50,8 @@ typedef struct exp_ent {
 } exp_ent;
 
 #define EXP_CACHE_SLOTS 4096    /* parts whose expansion a searcher keeps */
-#define EXP_CACHE_ENTRIES 96    /* longest expansion kept */
+#define EXP_CACHE_ENTRIES 256   /* longest expansion kept (common names
+                                   have the longest, and repeat the most) */
 
 typedef struct exp_cache_ent {
     uint64_t key;
@@ -520,8 +521,9 @@ static double side_sim(void *ud, int qi, int ri, int *how)
     return tok_sim(s, qi, s->rtok_ids[ri], how);
 }
 
-/* Load name n's parts into rside. */
-static void load_name(liaison_searcher *s, uint32_t n)
+/* Load name n's parts into rside.  The parts' strings are needed only to
+** explain a hit (views): scoring looks similarities up by vocabulary id. */
+static void load_name(liaison_searcher *s, uint32_t n, int views)
 {
     const liaison_engine *e = s->e;
     uint32_t u0 = IDX_AT(e->name_off, uint32_t, n);
@@ -538,8 +540,10 @@ static void load_name(liaison_searcher *s, uint32_t n)
     for (u = u0; u < u1 && r->n < MATCH_MAX_UNITS; u++) {
         const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
         int k = r->n++;
-        idx_vtok_view(e, un->tok, &s->rtoks[k]);
-        s->rtoks[k].flags |= un->flags;
+        if (views) {
+            idx_vtok_view(e, un->tok, &s->rtoks[k]);
+            s->rtoks[k].flags |= un->flags;
+        }
         r->toks[k] = &s->rtoks[k];
         r->first[k] = un->first;
         r->last[k] = un->last;
@@ -629,7 +633,7 @@ static int score_name(liaison_searcher *s, uint32_t n)
     ** even for an exact name is not worth aligning names for. */
     if (rs->ceiling < s->threshold)
         return LIAISON_OK;
-    load_name(s, n);
+    load_name(s, n, 0);
     match_names(&s->qside, &s->rside, side_sim, s, &ns);
     if (ns.score <= 0)
         return LIAISON_OK;
@@ -1035,7 +1039,7 @@ static int why_name(liaison_searcher *s, const rec_score *rs, result_priv *p,
     if (s->nalts > 1)
         rc = why_add(p, w, "query name: %.*s", (int)s->alt_len[rs->alt],
                      s->qname + s->alt_off[rs->alt]);
-    load_name(s, rs->name);
+    load_name(s, rs->name, 1);
     match_names(&s->qside, &s->rside, side_sim, s, &ns);
     for (i = 0; i < ns.npairs && !rc; i++) {
         const match_pair *mp = &ns.pairs[i];
