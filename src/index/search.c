@@ -70,7 +70,7 @@ typedef struct exp_cache_ent {
 ** the query that last touched it, and what it accumulated. */
 typedef struct acc_ent {
     uint32_t stamp;
-    float v;
+    uint32_t slot;              /* its entry in cands */
 } acc_ent;
 
 typedef struct cand_ent {
@@ -124,10 +124,9 @@ struct liaison_searcher {
     uint32_t *tok_stamp;        /* ...valid when equal to tok_gen */
     uint32_t tok_gen;
 
-    acc_ent *acc;               /* per name: evidence walked this query */
+    acc_ent *acc;               /* per name: walked this query? where in cands */
     uint32_t acc_gen;
-    uint32_t *touched;
-    cand_ent *cands;            /* touched names with their evidence */
+    cand_ent *cands;            /* names walked, with their evidence */
     size_t ntouched;
 
     int32_t *rec_slot;          /* per record: index in recs, stamped */
@@ -182,7 +181,6 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->tok_row = zeroed_new(nv * sizeof(uint32_t));
     s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
-    s->touched = zeroed_new(nn * sizeof(uint32_t));
     s->cands = zeroed_new(nn * sizeof(cand_ent));
     s->rec_slot = zeroed_new(nr * sizeof(int32_t));
     s->rec_stamp = zeroed_new(nr * sizeof(uint32_t));
@@ -191,7 +189,7 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
         !s->tok_stamp ||
         !s->acc ||
-        !s->touched || !s->cands || !s->rec_slot || !s->rec_stamp || !s->recs) {
+        !s->cands || !s->rec_slot || !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -210,7 +208,6 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->tok_row);
     util_free(s->tok_stamp);
     util_free(s->acc);
-    util_free(s->touched);
     util_free(s->cands);
     util_free(s->rec_slot);
     util_free(s->rec_stamp);
@@ -441,6 +438,20 @@ static uint32_t year_bound(const liaison_engine *e, uint32_t lo, uint32_t hi,
     return lo;
 }
 
+/* A name's head start: the birth year breaks ties between namesakes, the
+** one born in the query's year first.  Read from the postings' own years,
+** where the walk is anyway. */
+static float year_bonus(const liaison_searcher *s, unsigned y)
+{
+    int dy;
+    if (!s->has_dob || !y)
+        return 0.0f;
+    dy = (int)y - s->qdob.y1;
+    if (dy < 0)
+        dy = -dy;
+    return dy == 0 ? 0.3f : dy <= 2 ? 0.1f : 0.0f;
+}
+
 static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
 {
     const liaison_engine *e = s->e;
@@ -450,10 +461,12 @@ static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
         acc_ent *a = &s->acc[n];
         if (a->stamp != s->acc_gen) {
             a->stamp = s->acc_gen;
-            a->v = 0;
-            s->touched[s->ntouched++] = n;
+            a->slot = (uint32_t)s->ntouched;
+            s->cands[s->ntouched].n = n;
+            s->cands[s->ntouched].v = year_bonus(s, e->post_year[p]);
+            s->ntouched++;
         }
-        a->v += w;
+        s->cands[a->slot].v += w;
     }
 }
 
@@ -783,22 +796,6 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
                 got += q->wpos[p];
             covered |= 1u << p;
         }
-    }
-    /* The walked names with their evidence, side by side, so that picking
-    ** the best k reads one array instead of jumping into acc. */
-    for (c = 0; c < s->ntouched; c++) {
-        uint32_t name = s->touched[c];
-        float v = s->acc[name].v;
-        /* The birth year breaks ties between namesakes: the one born in
-        ** the query's year comes first. */
-        if (s->has_dob && e->name_year[name]) {
-            int dy = (int)e->name_year[name] - s->qdob.y1;
-            if (dy < 0)
-                dy = -dy;
-            v += dy == 0 ? 0.3f : dy <= 2 ? 0.1f : 0.0f;
-        }
-        s->cands[c].n = name;
-        s->cands[c].v = v;
     }
     k = limit * 8 < 64 ? 64 : limit * 8;
     select_top(s->cands, s->ntouched, k);
