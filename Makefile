@@ -108,7 +108,8 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(B)/obj/tests/%.d) $(TESTH_OBJ:.o=.d)
 
-# The in-process engine benchmark (bench/engine_bench.c), built by bench/run.
-$(B)/bench/engine_bench: $(B)/obj/bench/engine_bench.o $(B)/libliaison.a
+# The in-process benchmarks (bench/engine_bench.c, bench/manifest_bench.c),
+# built by bench/run.
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libliaison.a
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(LDSAN) -o $@ $< $(B)/libliaison.a $(LDLIBS_ALL) $(LDFLAGS)

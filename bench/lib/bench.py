@@ -120,7 +120,8 @@ def options(parts):
 def build(ctx):
     cmd = ["make", "-s", "-C", ctx.root, "B=" + ctx.opts.build_dir,
            os.path.join(ctx.opts.build_dir, "liaison"),
-           os.path.join(ctx.opts.build_dir, "bench", "engine_bench")]
+           os.path.join(ctx.opts.build_dir, "bench", "engine_bench"),
+           os.path.join(ctx.opts.build_dir, "bench", "manifest_bench")]
     for attempt in range(4):
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode == 0:

@@ -162,7 +162,7 @@ const char *liaison_record_id(const liaison_engine *e, uint32_t rec)
 ** prefetched in groups, so that the memory latency of one lookup overlaps
 ** the others' (a table of a million numbers is far larger than the CPU's
 ** caches; one lookup alone waits for main memory). */
-#define DOC_BATCH 16
+#define DOC_BATCH 32
 
 int liaison_doc_lookup_batch(const liaison_engine *e,
                              const char *const *numbers, size_t count,
