@@ -1,7 +1,10 @@
 -- screen.lua: wrk script for POST /v1/screen.  Reads one JSON body a line
 -- from BODIES (default bodies.jsonl), the bearer token from TOKEN, and
 -- sends the bodies round-robin (each thread starts at its own offset).
--- Counts non-200 answers and reports them at the end.
+-- Counts non-200 answers and reports them at the end.  With RATE and
+-- CONNS set, each connection waits CONNS*1000/RATE ms between requests
+-- (wrk's delay()), so the offered load is about RATE requests/s instead of
+-- as many as the server can take.
 local bodies = {}
 local token = os.getenv("TOKEN") or ""
 local path = os.getenv("BODIES") or "bodies.jsonl"
@@ -29,6 +32,17 @@ function init(args)
   end
   n = (id * 7919) % #reqs
   bad = 0
+end
+
+local pause = nil
+if os.getenv("RATE") and os.getenv("CONNS") then
+  pause = tonumber(os.getenv("CONNS")) * 1000 / tonumber(os.getenv("RATE"))
+end
+
+if pause then
+  function delay()
+    return pause
+  end
 end
 
 function request()
