@@ -395,6 +395,75 @@ TEST(candidates_do_not_scan_the_list)
     liaison_engine_free(e);
 }
 
+/* Walks of a query's postings come in two kinds: up to about 12,000
+** postings the names met are kept in a small table, beyond in a per-name
+** array.  The answers must not depend on which.  n "Karim Mansouri <x>"
+** and one "Karim Mansour": both query parts reach every name, and only
+** the evidence accumulated on the walk (mansour is rare, mansouri common)
+** brings the one out of the crowd to be scored.  A short walk in the
+** same searcher after a long one is not disturbed by it, nor the long one
+** by the short. */
+static void crowd(size_t n)
+{
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_query q;
+    liaison_screen_opts o = {0, 5, 0, 0};
+    char name[64], id[16], want[16];
+    size_t i;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i < n + 2; i++) {
+        liaison_record r;
+        liaison_name nm;
+        memset(&r, 0, sizeof(r));
+        if (i == n)
+            snprintf(name, sizeof(name), "Karim Mansour");
+        else if (i == n + 1)
+            snprintf(name, sizeof(name), "Zakaria Khoudri");
+        else
+            snprintf(name, sizeof(name), "Karim Mansouri %c%c%c%c",
+                     'a' + (int)(i % 26), 'a' + (int)(i / 26 % 26),
+                     'a' + (int)(i / 676 % 26), 'b' + (int)(i / 17576));
+        snprintf(id, sizeof(id), "k%zu", i);
+        nm.full = name;
+        nm.type = NULL;
+        r.id = id;
+        r.list = "wanted";
+        r.names = &nm;
+        r.n_names = 1;
+        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    for (i = 0; i < 2; i++) {
+        q.name = "KARIM MANSOUR";
+        CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+        CHECK(res.n_hits >= 1);
+        CHECK(res.candidates >= 64);
+        snprintf(want, sizeof(want), "k%zu", n);
+        if (res.n_hits)
+            CHECK_STR(res.hits[0].id, want);
+        q.name = "Zakaria Khoudri";
+        CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+        CHECK_EQ(res.n_hits, 1);
+        snprintf(want, sizeof(want), "k%zu", n + 1);
+        if (res.n_hits)
+            CHECK_STR(res.hits[0].id, want);
+    }
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+TEST(short_and_long_walks_find_the_same)
+{
+    crowd(3000);        /* 6,000 postings: the small table */
+    crowd(15000);       /* 30,000: the per-name array */
+}
+
 /* Fail each allocation of a small build and screen in turn: every failure
 ** is reported, nothing leaks (the harness counts), nothing crashes. */
 TEST(out_of_memory_everywhere)

@@ -42,6 +42,13 @@
 #define DEL_CAP 24              /* ...and under each one-deletion variant */
 #define MAX_HITS_CAP 1000
 #define MAX_ALTS 8              /* alternatives in one name field */
+#define PREFETCH_FAR 6          /* prefetch distances, in items: index */
+#define PREFETCH_NEAR 3         /* ...then what the index points to */
+#define WALK_AHEAD 12           /* postings prefetched ahead of the walk */
+#define HASH_BITS 15            /* small walks accumulate in a hash table */
+#define HASH_MAX_POSTINGS 12288u /* ...of 2^15 slots, kept under 3/8 full */
+
+#define PREFETCH(p) __builtin_prefetch(p)
 
 typedef struct exp_ent {
     uint32_t tok;
@@ -125,6 +132,9 @@ struct liaison_searcher {
     uint32_t tok_gen;
 
     acc_ent *acc;               /* per name: walked this query? where in cands */
+    acc_ent *hash;              /* small walks: name + 1 -> where in cands */
+    uint32_t *hash_used;        /* ...the slots taken, to clear them */
+    int small_walk;             /* this name walks through hash */
     uint32_t acc_gen;
     cand_ent *cands;            /* names walked, with their evidence */
     size_t ntouched;
@@ -181,6 +191,8 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->tok_row = zeroed_new(nv * sizeof(uint32_t));
     s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
+    s->hash = zeroed_new(((size_t)1 << HASH_BITS) * sizeof(acc_ent));
+    s->hash_used = zeroed_new(HASH_MAX_POSTINGS * sizeof(uint32_t));
     s->cands = zeroed_new(nn * sizeof(cand_ent));
     s->rec_slot = zeroed_new(nr * sizeof(int32_t));
     s->rec_stamp = zeroed_new(nr * sizeof(uint32_t));
@@ -188,7 +200,7 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
     if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
         !s->tok_stamp ||
-        !s->acc ||
+        !s->acc || !s->hash || !s->hash_used ||
         !s->cands || !s->rec_slot || !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
@@ -208,6 +220,8 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->tok_row);
     util_free(s->tok_stamp);
     util_free(s->acc);
+    util_free(s->hash);
+    util_free(s->hash_used);
     util_free(s->cands);
     util_free(s->rec_slot);
     util_free(s->rec_stamp);
@@ -306,8 +320,21 @@ static void consider_key(liaison_searcher *s, int qi, const char *k,
     end = e->key_off[id + 1];
     if (end - e->key_off[id] > cap)
         end = e->key_off[id] + cap;
-    for (i = e->key_off[id]; i < end && *examined < MAX_EXAMINE; i++)
+    for (i = e->key_off[id]; i < end && *examined < MAX_EXAMINE; i++) {
+        /* The entries are scattered over the vocabulary: ask for the ones
+        ** a few steps ahead (their entry, stamps, then their strings) so
+        ** that the comparisons do not wait on memory. */
+        if (i + PREFETCH_FAR < end) {
+            uint32_t t = e->key_toks[i + PREFETCH_FAR];
+            PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
+            PREFETCH(&s->seen[t]);
+            PREFETCH(&s->tok_stamp[t]);
+        }
+        if (i + PREFETCH_NEAR < end)
+            PREFETCH(idx_str(e, IDX_AT(e->vocab, idx_vtok,
+                                       e->key_toks[i + PREFETCH_NEAR]).form));
         consider(s, qi, e->key_toks[i], examined);
+    }
 }
 
 static void expand_fresh(liaison_searcher *s, int qi);
@@ -452,19 +479,46 @@ static float year_bonus(const liaison_searcher *s, unsigned y)
     return dy == 0 ? 0.3f : dy <= 2 ? 0.1f : 0.0f;
 }
 
+static void touch(liaison_searcher *s, acc_ent *a, uint32_t n, uint32_t p)
+{
+    a->slot = (uint32_t)s->ntouched;
+    s->cands[s->ntouched].n = n;
+    s->cands[s->ntouched].v = year_bonus(s, s->e->post_year[p]);
+    s->ntouched++;
+}
+
+/* Add w to the names of postings [from, to).  A walk of a few thousand
+** postings (the usual query) keeps its names in a hash table that stays
+** in cache; a longer one uses the per-name array, which touches a
+** scattered cache line per posting, fetched ahead of need. */
 static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
 {
     const liaison_engine *e = s->e;
+    const uint32_t mask = ((uint32_t)1 << HASH_BITS) - 1;
     uint32_t p;
+    if (s->small_walk) {
+        for (p = from; p < to; p++) {
+            uint32_t n = e->post[p];
+            uint32_t h = (n * 0x9E3779B1u) >> (32 - HASH_BITS);
+            while (s->hash[h].stamp && s->hash[h].stamp != n + 1)
+                h = (h + 1) & mask;
+            if (!s->hash[h].stamp) {
+                s->hash[h].stamp = n + 1;
+                s->hash_used[s->ntouched] = h;
+                touch(s, &s->hash[h], n, p);
+            }
+            s->cands[s->hash[h].slot].v += w;
+        }
+        return;
+    }
     for (p = from; p < to; p++) {
         uint32_t n = e->post[p];
         acc_ent *a = &s->acc[n];
+        if (p + WALK_AHEAD < to)
+            __builtin_prefetch(&s->acc[e->post[p + WALK_AHEAD]], 1);
         if (a->stamp != s->acc_gen) {
             a->stamp = s->acc_gen;
-            a->slot = (uint32_t)s->ntouched;
-            s->cands[s->ntouched].n = n;
-            s->cands[s->ntouched].v = year_bonus(s, e->post_year[p]);
-            s->ntouched++;
+            touch(s, a, n, p);
         }
         s->cands[a->slot].v += w;
     }
@@ -476,11 +530,26 @@ static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
 static void accumulate(liaison_searcher *s, int qi)
 {
     const liaison_engine *e = s->e;
-    uint32_t x;
-    for (x = s->exp_start[qi]; x < s->exp_start[qi + 1]; x++) {
+    uint32_t x, end = s->exp_start[qi + 1];
+    for (x = s->exp_start[qi]; x < end; x++) {
         const exp_ent *ex = &s->exp[x];
-        float w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
-        uint32_t a = e->post_off[ex->tok], b = e->post_off[ex->tok + 1], m;
+        float w;
+        uint32_t a, b, m;
+        /* Entries are scattered: fetch their weights and posting bounds
+        ** ahead, then the head of their postings. */
+        if (x + PREFETCH_FAR < end) {
+            uint32_t t = s->exp[x + PREFETCH_FAR].tok;
+            PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
+            PREFETCH(&e->post_off[t]);
+        }
+        if (x + PREFETCH_NEAR < end) {
+            uint32_t h = e->post_off[s->exp[x + PREFETCH_NEAR].tok];
+            PREFETCH(&e->post[h]);
+            PREFETCH(&e->post_year[h]);
+        }
+        w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
+        a = e->post_off[ex->tok];
+        b = e->post_off[ex->tok + 1];
         if (!s->year_lo || b - a < 16) {
             walk(s, a, b, w);
             continue;
@@ -752,6 +821,47 @@ static void sort_cands(cand_ent *a, size_t k)
     }
 }
 
+/* Scoring a name reads scattered arrays: ask for them ahead, in three
+** steps, each reading what the previous one fetched (the name's index
+** entries; its parts and record; the parts' vocabulary entries, the
+** record's dates and nationalities). */
+static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
+{
+    const liaison_engine *e = s->e;
+    uint32_t r, u, u0, u1;
+    const idx_rec *rec;
+    if (n == UINT32_MAX)
+        return;
+    r = IDX_AT(e->name_rec, uint32_t, n);
+    if (step == 0) {
+        PREFETCH(&e->name_year[n]);
+        PREFETCH(&e->name_kind[n]);
+        PREFETCH(&IDX_AT(e->name_rec, uint32_t, n));
+        PREFETCH(&IDX_AT(e->name_off, uint32_t, n));
+        PREFETCH(&IDX_AT(e->name_npos, uint8_t, n));
+        return;
+    }
+    u0 = IDX_AT(e->name_off, uint32_t, n);
+    if (step == 1) {
+        PREFETCH(&IDX_AT(e->units, idx_unit, u0));
+        PREFETCH(&IDX_AT(e->recs, idx_rec, r));
+        PREFETCH(&s->rec_stamp[r]);
+        PREFETCH(&s->rec_slot[r]);
+        return;
+    }
+    rec = &IDX_AT(e->recs, idx_rec, r);
+    if (rec->ndob)
+        PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
+    if (rec->nnat)
+        PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
+    u1 = IDX_AT(e->name_off, uint32_t, n + 1);
+    for (u = u0; u < u1 && u < u0 + 8; u++) {
+        uint32_t t = IDX_AT(e->units, idx_unit, u).tok;
+        PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
+        PREFETCH(&s->tok_stamp[t]);
+    }
+}
+
 /* Candidates for the prepared name, then full scores for the best. */
 static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
 {
@@ -774,22 +884,16 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
     }
     for (i = 0; i < q->npos; i++)
         total += q->wpos[i];
-    if (++s->acc_gen == 0) {
-        memset(s->acc, 0, e->n_names * sizeof(acc_ent));
-        s->acc_gen = 1;
-    }
-    s->ntouched = 0;
+    /* The parts to walk.  Once half the query's weight has been walked, a
+    ** costly part only adds names that share nothing rarer with the
+    ** query: they cannot reach a hit, and are scored in full anyway when
+    ** reached through another part. */
     for (j = 0; j < n; j++) {
         const text_tok *t = &s->q.toks[order[j]];
         int p;
-        /* Once half the query's weight has been walked, a costly part
-        ** only adds names that share nothing rarer with the query: they
-        ** cannot reach a hit, and are scored in full anyway when reached
-        ** through another part. */
         if (spent > 0 && spent + cost[order[j]] > POSTINGS_BUDGET &&
             got >= 0.5f * total)
             break;
-        accumulate(s, order[j]);
         spent += cost[order[j]];
         for (p = t->first; p <= t->last && p < MATCH_MAX_POS; p++) {
             if (!(covered & (1u << p)))
@@ -797,12 +901,29 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
             covered |= 1u << p;
         }
     }
+    n = j;
+    s->small_walk = spent <= HASH_MAX_POSTINGS;
+    if (!s->small_walk && ++s->acc_gen == 0) {
+        memset(s->acc, 0, e->n_names * sizeof(acc_ent));
+        s->acc_gen = 1;
+    }
+    s->ntouched = 0;
+    for (j = 0; j < n; j++)
+        accumulate(s, order[j]);
+    if (s->small_walk)
+        for (c = 0; c < s->ntouched; c++)
+            s->hash[s->hash_used[c]].stamp = 0;
     k = limit * 8 < 64 ? 64 : limit * 8;
     select_top(s->cands, s->ntouched, k);
     if (k > s->ntouched)
         k = s->ntouched;
     sort_cands(s->cands, k);
     for (c = 0; c < k; c++) {
+        prefetch_name(s, c + PREFETCH_FAR < k ? s->cands[c + PREFETCH_FAR].n
+                                               : UINT32_MAX, 0);
+        prefetch_name(s, c + PREFETCH_NEAR < k ? s->cands[c + PREFETCH_NEAR].n
+                                                : UINT32_MAX, 1);
+        prefetch_name(s, c + 1 < k ? s->cands[c + 1].n : UINT32_MAX, 2);
         rc = score_name(s, s->cands[c].n);
         if (rc)
             return rc;
