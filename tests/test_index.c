@@ -27,6 +27,28 @@ typedef struct rec_spec {
     const char *id, *name, *dob;
 } rec_spec;
 
+/* Add a one-name person record (dob may be NULL). */
+static void add_person(liaison_engine *e, const char *id, const char *list,
+                       const char *name, const char *dob)
+{
+    liaison_record r;
+    liaison_name nm;
+    const char *dobs[1];
+    memset(&r, 0, sizeof(r));
+    nm.full = name;
+    nm.type = NULL;
+    r.id = id;
+    r.list = list;
+    r.names = &nm;
+    r.n_names = 1;
+    if (dob) {
+        dobs[0] = dob;
+        r.dobs = dobs;
+        r.n_dobs = 1;
+    }
+    CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+}
+
 static liaison_engine *build(const rec_spec *extra, size_t nextra)
 {
     liaison_engine *e = NULL;
@@ -37,40 +59,15 @@ static liaison_engine *build(const rec_spec *extra, size_t nextra)
         return NULL;
     for (i = 0; i < UTIL_ARRAY_LEN(given); i++) {
         for (j = 0; j < UTIL_ARRAY_LEN(family); j++) {
-            liaison_record r;
-            liaison_name nm;
-            memset(&r, 0, sizeof(r));
             snprintf(names[n], sizeof(names[n]), "%s %s", given[i],
                      family[(i * 7 + j) % UTIL_ARRAY_LEN(family)]);
             snprintf(ids[n], sizeof(ids[n]), "bg-%zu", n);
-            nm.full = names[n];
-            nm.type = NULL;
-            r.id = ids[n];
-            r.list = "background";
-            r.names = &nm;
-            r.n_names = 1;
-            CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+            add_person(e, ids[n], "background", names[n], NULL);
             n++;
         }
     }
-    for (i = 0; i < nextra; i++) {
-        liaison_record r;
-        liaison_name nm;
-        const char *dobs[1];
-        memset(&r, 0, sizeof(r));
-        nm.full = extra[i].name;
-        nm.type = NULL;
-        r.id = extra[i].id;
-        r.list = "wanted";
-        r.names = &nm;
-        r.n_names = 1;
-        if (extra[i].dob) {
-            dobs[0] = extra[i].dob;
-            r.dobs = dobs;
-            r.n_dobs = 1;
-        }
-        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
-    }
+    for (i = 0; i < nextra; i++)
+        add_person(e, extra[i].id, "wanted", extra[i].name, extra[i].dob);
     CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
     return e;
 }
@@ -416,9 +413,6 @@ static void crowd(size_t n)
     memset(&q, 0, sizeof(q));
     CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
     for (i = 0; i < n + 2; i++) {
-        liaison_record r;
-        liaison_name nm;
-        memset(&r, 0, sizeof(r));
         if (i == n)
             snprintf(name, sizeof(name), "Karim Mansour");
         else if (i == n + 1)
@@ -428,13 +422,7 @@ static void crowd(size_t n)
                      'a' + (int)(i % 26), 'a' + (int)(i / 26 % 26),
                      'a' + (int)(i / 676 % 26), 'b' + (int)(i / 17576));
         snprintf(id, sizeof(id), "k%zu", i);
-        nm.full = name;
-        nm.type = NULL;
-        r.id = id;
-        r.list = "wanted";
-        r.names = &nm;
-        r.n_names = 1;
-        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+        add_person(e, id, "wanted", name, NULL);
     }
     CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
     CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
@@ -462,6 +450,55 @@ TEST(short_and_long_walks_find_the_same)
 {
     crowd(3000);        /* 6,000 postings: the small table */
     crowd(15000);       /* 30,000: the per-name array */
+}
+
+/* The walk leaves out a part that thousands of names share (Fatma, in
+** 5,000 names) once a rarer one (Kuzucu, in 150) carries the query.  The
+** Kuzucus all have the same evidence from the walk, and those born in the
+** query's year come first, ahead of the one wanted, whose record has no
+** date: more of them than are scored in full.  Ranked again on all their
+** parts, the given name the walk left out lifts it back among those
+** scored. */
+TEST(a_part_left_out_of_the_walk_still_ranks)
+{
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_query q;
+    liaison_screen_opts o = {0, 5, 0, 0};
+    char name[64], id[16];
+    size_t i, nf = 5000, nk = 150;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i <= nf + nk; i++) {
+        /* Made-up parts, consonant-vowel so they look like names and
+        ** share no part with the query. */
+        char a = "bdgklmnprstvz"[i % 13], b = "aeiou"[i / 13 % 5],
+             c = "bdgklmnprstvz"[i / 65 % 13], d = "aeiou"[i / 845 % 5];
+        if (i < nf)
+            snprintf(name, sizeof(name), "Fatma %c%c%c%cran", a, b, c, d);
+        else if (i < nf + nk)
+            snprintf(name, sizeof(name), "%c%c%c%cra Kuzucu", a, b, c, d);
+        else
+            snprintf(name, sizeof(name), "Fatma Kuzucu");
+        snprintf(id, sizeof(id), "f%zu", i);
+        add_person(e, id, "wanted", name,
+                   i >= nf && i < nf + nk ? "1980" : NULL);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    q.name = "Fatma Kuzucu";
+    q.dob = "1980-05-05";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK(res.candidates < nk);         /* not everything is scored */
+    CHECK(res.n_hits >= 1);
+    snprintf(id, sizeof(id), "f%zu", nf + nk);
+    if (res.n_hits)
+        CHECK_STR(res.hits[0].id, id);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
 }
 
 /* Fail each allocation of a small build and screen in turn: every failure

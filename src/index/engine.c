@@ -166,8 +166,7 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->doc_tab);
     util_free(e->post_off);
     util_free(e->post);
-    util_free(e->name_year);
-    util_free(e->name_kind);
+    util_free(e->names);
     util_free(e->post_year);
     util_free(e->key_off);
     util_free(e->key_toks);
@@ -242,7 +241,7 @@ static int add_name(liaison_engine *e, uint32_t rec, const char *full)
         u->first = t->first;
         u->last = t->last;
         u->flags = t->flags;
-        u->pad = 0;
+        u->wq = 0;
     }
     if (!(p = idx_vec_push(&e->name_rec)))
         return LIAISON_ENOMEM;
@@ -405,23 +404,23 @@ static int compute_weights(liaison_engine *e)
 
 static int cmp_year(const void *a, const void *b, void *ud)
 {
-    const uint16_t *year = ud;
+    const idx_name *nm = ud;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (year[x] != year[y])
-        return year[x] < year[y] ? -1 : 1;
+    if (nm[x].year != nm[y].year)
+        return nm[x].year < nm[y].year ? -1 : 1;
     return x < y ? -1 : x > y;
 }
 
-static void sort_by_year(uint32_t *p, size_t n, const uint16_t *year)
+static void sort_by_year(uint32_t *p, size_t n, const idx_name *nm)
 {
     size_t i, j;
     if (n > 32) {
-        qsort_r(p, n, sizeof(uint32_t), cmp_year, (void *)year);
+        qsort_r(p, n, sizeof(uint32_t), cmp_year, (void *)nm);
         return;
     }
     for (i = 1; i < n; i++) {
         uint32_t x = p[i];
-        for (j = i; j > 0 && cmp_year(&p[j - 1], &x, (void *)year) > 0; j--)
+        for (j = i; j > 0 && cmp_year(&p[j - 1], &x, (void *)nm) > 0; j--)
             p[j] = p[j - 1];
         p[j] = x;
     }
@@ -456,27 +455,31 @@ static int build_postings(liaison_engine *e)
         }
     }
     util_free(fill);
-    /* Each list by (birth year, name): no year first. */
-    e->name_year = util_malloc((nn ? nn : 1) * sizeof(uint16_t));
-    if (!e->name_year)
-        return LIAISON_ENOMEM;
-    e->name_kind = util_malloc(nn ? nn : 1);
+    e->names = util_malloc((nn ? nn : 1) * sizeof(idx_name));
     e->post_year = util_malloc((total ? total : 1) * sizeof(uint16_t));
-    if (!e->name_kind || !e->post_year)
+    if (!e->names || !e->post_year)
         return LIAISON_ENOMEM;
     for (i = 0; i < nn; i++) {
-        const idx_rec *r = &IDX_AT(e->recs, idx_rec,
-                                   IDX_AT(e->name_rec, uint32_t, i));
-        e->name_year[i] = r->year;
-        e->name_kind[i] = r->kind;
+        idx_name *nm = &e->names[i];
+        size_t end = i + 1 < nn ? noff[i + 1] : e->units.n;
+        const idx_rec *r;
+        memset(nm, 0, sizeof(*nm));
+        nm->rec = IDX_AT(e->name_rec, uint32_t, i);
+        r = &IDX_AT(e->recs, idx_rec, nm->rec);
+        nm->unit = noff[i];
+        nm->year = r->year;
+        nm->kind = r->kind;
+        nm->npos = IDX_AT(e->name_npos, uint8_t, i);
+        nm->nunits = (uint8_t)(end - noff[i] > 255 ? 255 : end - noff[i]);
     }
+    /* Each list by (birth year, name): no year first. */
     for (i = 0; i < nv; i++)
         sort_by_year(e->post + e->post_off[i], e->post_off[i + 1] -
-                     e->post_off[i], e->name_year);
+                     e->post_off[i], e->names);
     /* Years beside the postings: a query's year window is found by
     ** binary search in one array, not through the names. */
     for (i = 0; i < total; i++)
-        e->post_year[i] = e->name_year[e->post[i]];
+        e->post_year[i] = e->names[e->post[i]].year;
     return LIAISON_OK;
 }
 
@@ -646,6 +649,13 @@ int liaison_engine_build(liaison_engine *e)
     e->name_off.n--;            /* keep n = names; the sentinel stays in memory */
     e->nclasses = text_tables_nclasses(e->tables);
     rc = compute_weights(e);
+    if (!rc) {
+        size_t u;
+        for (u = 0; u < e->units.n; u++) {
+            idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+            un->wq = (uint8_t)(idx_unit_weight(e, un) * 255.0f + 0.5f);
+        }
+    }
     if (!rc)
         rc = build_postings(e);
     if (!rc)
@@ -708,7 +718,8 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  e->doc_next.cap * 4 + e->doc_head.cap * 4 +
                  e->doc_key.cap * 4 + (e->doc_tab ? (e->doc_tab_mask + 1) * 8 : 0) +
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
-                 (e->post_off ? e->post_off[e->vocab.n] * 4 : 0) +
+                 (e->post_off ? e->post_off[e->vocab.n] * 6 : 0) +
+                 (e->names ? e->n_names * sizeof(idx_name) : 0) +
                  (e->key_off ? (e->key_map.count + 1) * 4 +
                                e->key_off[e->key_map.count] * 4 : 0) +
                  (e->cls_off ? (e->nclasses + 1) * 4 +

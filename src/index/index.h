@@ -47,8 +47,23 @@ typedef struct idx_unit {
     uint32_t tok;               /* vocabulary id */
     uint8_t first, last;        /* positions covered */
     uint8_t flags;              /* per-occurrence TEXT_TOK_* flags */
-    uint8_t pad;
+    uint8_t wq;                 /* idx_unit_weight in 1/255ths (set by
+                                   build; ranks candidates without a
+                                   vocabulary access) */
 } idx_unit;
+
+/* What screening reads of a name, in one place (built from the vectors
+** below): ranking and scoring a candidate cost one cache line here, one
+** for its units, one for its record. */
+typedef struct idx_name {
+    uint32_t rec;               /* its record */
+    uint32_t unit;              /* its first unit */
+    uint16_t year;              /* its record's year (idx_rec.year) */
+    uint8_t kind;               /* its record's kind */
+    uint8_t npos;               /* base positions */
+    uint8_t nunits;             /* units (at most 255) */
+    uint8_t pad[3];
+} idx_name;
 
 typedef struct idx_rec {
     uint32_t id, list, owner, category;   /* string offsets (0: none) */
@@ -99,8 +114,7 @@ struct liaison_engine {
     uint32_t *post_off;         /* vocab -> first posting (nvocab+1) */
     uint32_t *post;             /* name ids, by (birth year, name) */
     uint16_t *post_year;        /* the year of each posting's name, in step */
-    uint16_t *name_year;        /* name -> its record's year (idx_rec.year) */
-    uint8_t *name_kind;         /* name -> its record's kind */
+    idx_name *names;            /* per name, what screening reads of it */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
     uint32_t *key_toks;         /* vocab ids */

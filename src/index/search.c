@@ -15,8 +15,13 @@
 **    long (Mohammed in a million names) is not walked when the query has a
 **    rarer part of real weight: a name matching only Mohammed could not
 **    make a hit anyway, and its score is still computed in full if the
-**    name is reached through another part.  Only the best-accumulating
-**    names (a few times the limit) are scored in full.
+**    name is reached through another part.  Names are ranked in two
+**    steps: by the evidence walked, weighed by how their birth year sits
+**    with the query's; then the next hundred or so again on all their parts
+**    (the similarities computed by the expansion, looked up: no string is
+**    compared), which also counts the parts not walked and what the name
+**    has that the query lacks.  Only the best of those (a few times the
+**    limit) are scored in full.
 ** 3. Scoring.  match_names aligns query and name parts, looking up the
 **    similarities the expansion computed (one row per vocabulary entry
 **    found): a part the expansion did not find is not similar, and no
@@ -47,6 +52,13 @@
 #define WALK_AHEAD 12           /* postings prefetched ahead of the walk */
 #define HASH_BITS 15            /* small walks accumulate in a hash table */
 #define HASH_MAX_POSTINGS 12288u /* ...of 2^15 slots, kept under 3/8 full */
+#define RANK_CANDIDATES 128     /* names ranked again on all their parts */
+#define YEAR_MULTS 6            /* birth years apart told apart in ranking */
+#define SCORE_FIRST 48          /* names scored in full: the first ranking's
+                                   best (at least this, or 5 per hit asked
+                                   for), then the second's (16, or 2 per
+                                   hit) among the rest */
+#define SCORE_SECOND 16
 
 #define PREFETCH(p) __builtin_prefetch(p)
 
@@ -137,6 +149,8 @@ struct liaison_searcher {
     int small_walk;             /* this name walks through hash */
     uint32_t acc_gen;
     cand_ent *cands;            /* names walked, with their evidence */
+    uint16_t *cand_year;        /* ...and their birth years (0: none) */
+    float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
     size_t ntouched;
 
     int32_t *rec_slot;          /* per record: index in recs, stamped */
@@ -158,6 +172,16 @@ typedef struct result_priv {
     util_arena arena;           /* why strings, reset per query */
 } result_priv;
 
+/* How a name's birth year sits with the query's date of birth, as
+** match_dob would put it knowing only how many years apart they are: the
+** same year is taken to share the month as well (a coin toss between day
+** and year only). */
+static int years_relation(int d)
+{
+    return d == 0 ? MATCH_DOB_MONTH : d == 1 ? MATCH_DOB_NEAR
+           : d < 5 ? MATCH_DOB_MISMATCH : MATCH_DOB_FAR;
+}
+
 static void *zeroed_new(size_t n)
 {
     void *p = util_malloc(n);
@@ -169,7 +193,7 @@ static void *zeroed_new(size_t n)
 int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
 {
     liaison_searcher *s;
-    size_t nv, nn, nr;
+    size_t nv, nn, nr, i;
     int rc;
     *out = NULL;
     if (!e || !e->built)
@@ -194,14 +218,20 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     s->hash = zeroed_new(((size_t)1 << HASH_BITS) * sizeof(acc_ent));
     s->hash_used = zeroed_new(HASH_MAX_POSTINGS * sizeof(uint32_t));
     s->cands = zeroed_new(nn * sizeof(cand_ent));
+    s->cand_year = zeroed_new(nn * sizeof(uint16_t));
     s->rec_slot = zeroed_new(nr * sizeof(int32_t));
     s->rec_stamp = zeroed_new(nr * sizeof(uint32_t));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
+    for (i = 0; i < YEAR_MULTS; i++) {
+        match_facts f = {0, 0, 0};
+        f.dob = years_relation((int)i);
+        s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
+    }
     if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
         !s->tok_stamp ||
         !s->acc || !s->hash || !s->hash_used ||
-        !s->cands || !s->rec_slot || !s->rec_stamp || !s->recs) {
+        !s->cands || !s->cand_year || !s->rec_slot || !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -223,6 +253,7 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->hash);
     util_free(s->hash_used);
     util_free(s->cands);
+    util_free(s->cand_year);
     util_free(s->rec_slot);
     util_free(s->rec_stamp);
     util_free(s->recs);
@@ -465,25 +496,12 @@ static uint32_t year_bound(const liaison_engine *e, uint32_t lo, uint32_t hi,
     return lo;
 }
 
-/* A name's head start: the birth year breaks ties between namesakes, the
-** one born in the query's year first.  Read from the postings' own years,
-** where the walk is anyway. */
-static float year_bonus(const liaison_searcher *s, unsigned y)
-{
-    int dy;
-    if (!s->has_dob || !y)
-        return 0.0f;
-    dy = (int)y - s->qdob.y1;
-    if (dy < 0)
-        dy = -dy;
-    return dy == 0 ? 0.3f : dy <= 2 ? 0.1f : 0.0f;
-}
-
 static void touch(liaison_searcher *s, acc_ent *a, uint32_t n, uint32_t p)
 {
     a->slot = (uint32_t)s->ntouched;
     s->cands[s->ntouched].n = n;
-    s->cands[s->ntouched].v = year_bonus(s, s->e->post_year[p]);
+    s->cands[s->ntouched].v = 0;
+    s->cand_year[s->ntouched] = s->e->post_year[p];
     s->ntouched++;
 }
 
@@ -608,13 +626,13 @@ static double side_sim(void *ud, int qi, int ri, int *how)
 static void load_name(liaison_searcher *s, uint32_t n, int views)
 {
     const liaison_engine *e = s->e;
-    uint32_t u0 = IDX_AT(e->name_off, uint32_t, n);
-    uint32_t u1 = IDX_AT(e->name_off, uint32_t, n + 1);
+    const idx_name *nm = &e->names[n];
+    uint32_t u0 = nm->unit, u1 = nm->unit + nm->nunits;
     match_side *r = &s->rside;
     uint32_t u;
     int i;
     r->n = 0;
-    r->npos = IDX_AT(e->name_npos, uint8_t, n);
+    r->npos = nm->npos;
     if (r->npos > MATCH_MAX_POS)
         r->npos = MATCH_MAX_POS;
     for (i = 0; i < r->npos; i++)
@@ -701,13 +719,14 @@ static int score_name(liaison_searcher *s, uint32_t n)
     rec_score *rs;
     double sc;
     uint32_t rec;
-    unsigned y = s->e->name_year[n];
-    if (!(s->kinds & (1u << s->e->name_kind[n])))
+    const idx_name *nm = &s->e->names[n];
+    unsigned y = nm->year;
+    if (!(s->kinds & (1u << nm->kind)))
         return LIAISON_OK;
     /* Born outside the year window: no name could make a hit. */
     if (y && s->year_lo && (y + IDX_YEAR_SPREAD < s->year_lo || y > s->year_hi))
         return LIAISON_OK;
-    rec = IDX_AT(s->e->name_rec, uint32_t, n);
+    rec = nm->rec;
     rs = rec_entry(s, rec);
     if (!rs)
         return LIAISON_ENOMEM;
@@ -821,41 +840,180 @@ static void sort_cands(cand_ent *a, size_t k)
     }
 }
 
-/* Scoring a name reads scattered arrays: ask for them ahead, in three
-** steps, each reading what the previous one fetched (the name's index
-** entries; its parts and record; the parts' vocabulary entries, the
-** record's dates and nationalities). */
+/* ---------------------------------------------------------------- ranking */
+
+#define RANK_SCALE 0.35f        /* evidence giving half credit (match_names
+                                   gives 1 - 1/e at its own 0.35) */
+
+static int year_relation(const liaison_searcher *s, unsigned y)
+{
+    if (!s->has_dob || !y || s->qdob.y1 <= 0)
+        return MATCH_DOB_UNKNOWN;
+    return years_relation((int)y < s->qdob.y1 ? s->qdob.y1 - (int)y
+                          : (int)y > s->qdob.y2 ? (int)y - s->qdob.y2 : 0);
+}
+
+static float rank_adjust(const liaison_searcher *s, float v, unsigned y)
+{
+    match_facts f;
+    f.dob = year_relation(s, y);
+    f.nationality = 0;
+    f.gender = 0;
+    return (float)match_adjust(v, &f);
+}
+
+/* First ranking: the evidence walked, as a score in [0, 1), adjusted for
+** the birth year as match_adjust adjusts a score of 0.6 (year_mult, set
+** up with the searcher).  A name born in another decade does not crowd
+** out a name without a date, nor one born in the query's year. */
+static void rank_walked(liaison_searcher *s)
+{
+    size_t c;
+    int has_year = s->has_dob && s->qdob.y1 > 0;
+    for (c = 0; c < s->ntouched; c++) {
+        float v = s->cands[c].v, m = 1.0f;
+        int y = s->cand_year[c];
+        if (has_year && y) {
+            int d = y < s->qdob.y1 ? s->qdob.y1 - y
+                    : y > s->qdob.y2 ? y - s->qdob.y2 : 0;
+            m = s->year_mult[d < YEAR_MULTS ? d : YEAR_MULTS - 1];
+        }
+        s->cands[c].v = v / (v + RANK_SCALE) * m;
+    }
+}
+
+/* Second ranking of one name, on all its parts: each part's best
+** similarity to a query part as the expansion found it (no string is
+** compared: a part the expansion did not meet counts as unlike), weighed
+** as match_names weighs, without its one-to-one alignment.  Counts the
+** query parts that were not walked (too common), and the name's parts
+** the query lacks, which the walk cannot see. */
+static float rank_name(const liaison_searcher *s, uint32_t n)
+{
+    const liaison_engine *e = s->e;
+    const idx_name *nm = &e->names[n];
+    uint32_t u = nm->unit, u1 = nm->unit + nm->nunits, qmask = 0;
+    float ev = 0, w_name = 0, w_matched = 0, w_qleft = 0, cq, cr, hi, lo;
+    int i, nq = s->q.ntoks < MATCH_MAX_UNITS ? s->q.ntoks : MATCH_MAX_UNITS;
+    for (; u < u1; u++) {
+        const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+        float w = (float)un->wq * (1.0f / 255.0f), best = 0;
+        const sim_row *r;
+        int bq = -1;
+        if (!(un->flags & TEXT_TOK_COMPOUND))
+            w_name += w;
+        if (s->tok_stamp[un->tok] != s->tok_gen)
+            continue;
+        r = &s->rows[s->tok_row[un->tok]];
+        for (i = 0; i < nq; i++) {
+            if (r->sim[i] > best) {
+                best = r->sim[i];
+                bq = i;
+            }
+        }
+        if (bq < 0 || best < MATCH_TOK_MIN)
+            continue;
+        ev += best * best * w;
+        w_matched += w;
+        qmask |= 1u << bq;
+    }
+    if (ev <= 0 || w_name <= 0)
+        return 0;
+    for (i = 0; i < nq; i++) {
+        const text_tok *t = &s->q.toks[i];
+        if (!((qmask >> i) & 1) && !(t->flags & TEXT_TOK_COMPOUND) &&
+            t->first < MATCH_MAX_POS)
+            w_qleft += s->qside.wpos[t->first];
+    }
+    cq = ev / (w_matched + w_qleft);
+    cr = ev / w_name;
+    hi = cq > cr ? cq : cr;
+    lo = cq > cr ? cr : cq;
+    return rank_adjust(s, (0.6f * hi + 0.4f * lo) * (1.0f - expf(-ev / RANK_SCALE)),
+                       nm->year);
+}
+
+/* Second ranking of cands[from..ntouched). */
+static void rank_again(liaison_searcher *s, size_t from)
+{
+    const liaison_engine *e = s->e;
+    cand_ent *a = s->cands + from;
+    size_t m = s->ntouched - from, c;
+    for (c = 0; c < m; c++) {
+        if (c + PREFETCH_FAR < m)
+            PREFETCH(&e->names[a[c + PREFETCH_FAR].n]);
+        if (c + PREFETCH_NEAR < m)
+            PREFETCH(&IDX_AT(e->units, idx_unit,
+                             e->names[a[c + PREFETCH_NEAR].n].unit));
+        if (c + 1 < m) {
+            const idx_name *nm = &e->names[a[c + 1].n];
+            uint32_t u;
+            for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8;
+                 u++)
+                PREFETCH(&s->tok_stamp[IDX_AT(e->units, idx_unit, u).tok]);
+        }
+        a[c].v = rank_name(s, a[c].n);
+    }
+}
+
+/* The names to score in full, moved to the front of cands, best first;
+** returns how many.  When there are more than the full scoring takes,
+** most come from the first ranking (which knows what the expansion did
+** not find: a typo in a short part, an initial, is still walked through
+** the other parts), the rest from the second ranking of the next
+** RANK_CANDIDATES (which sees the parts not walked and the parts the
+** query lacks: a name that shares the query's one common part and its
+** one rare part with thousands of others). */
+static size_t pick_candidates(liaison_searcher *s, size_t limit)
+{
+    size_t first = limit * 5 < SCORE_FIRST ? SCORE_FIRST : limit * 5;
+    size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
+    rank_walked(s);
+    if (s->ntouched <= first + second) {
+        sort_cands(s->cands, s->ntouched);
+        return s->ntouched;
+    }
+    select_top(s->cands, s->ntouched, first + RANK_CANDIDATES);
+    if (s->ntouched > first + RANK_CANDIDATES)
+        s->ntouched = first + RANK_CANDIDATES;
+    select_top(s->cands, s->ntouched, first);
+    sort_cands(s->cands, first);
+    rank_again(s, first);
+    select_top(s->cands + first, s->ntouched - first, second);
+    sort_cands(s->cands + first, second);
+    return first + second;
+}
+
+/* Scoring a name reads scattered memory: ask for it ahead, in three
+** steps, each reading what the previous one fetched (the name's entry;
+** its parts and record; the parts' vocabulary entries, the record's
+** dates and nationalities). */
 static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
 {
     const liaison_engine *e = s->e;
-    uint32_t r, u, u0, u1;
+    const idx_name *nm;
     const idx_rec *rec;
+    uint32_t u;
     if (n == UINT32_MAX)
         return;
-    r = IDX_AT(e->name_rec, uint32_t, n);
+    nm = &e->names[n];
     if (step == 0) {
-        PREFETCH(&e->name_year[n]);
-        PREFETCH(&e->name_kind[n]);
-        PREFETCH(&IDX_AT(e->name_rec, uint32_t, n));
-        PREFETCH(&IDX_AT(e->name_off, uint32_t, n));
-        PREFETCH(&IDX_AT(e->name_npos, uint8_t, n));
+        PREFETCH(nm);
         return;
     }
-    u0 = IDX_AT(e->name_off, uint32_t, n);
     if (step == 1) {
-        PREFETCH(&IDX_AT(e->units, idx_unit, u0));
-        PREFETCH(&IDX_AT(e->recs, idx_rec, r));
-        PREFETCH(&s->rec_stamp[r]);
-        PREFETCH(&s->rec_slot[r]);
+        PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
+        PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
+        PREFETCH(&s->rec_stamp[nm->rec]);
+        PREFETCH(&s->rec_slot[nm->rec]);
         return;
     }
-    rec = &IDX_AT(e->recs, idx_rec, r);
+    rec = &IDX_AT(e->recs, idx_rec, nm->rec);
     if (rec->ndob)
         PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
     if (rec->nnat)
         PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
-    u1 = IDX_AT(e->name_off, uint32_t, n + 1);
-    for (u = u0; u < u1 && u < u0 + 8; u++) {
+    for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8; u++) {
         uint32_t t = IDX_AT(e->units, idx_unit, u).tok;
         PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
         PREFETCH(&s->tok_stamp[t]);
@@ -913,11 +1071,7 @@ static int screen_name(liaison_searcher *s, size_t limit, const uint64_t *cost)
     if (s->small_walk)
         for (c = 0; c < s->ntouched; c++)
             s->hash[s->hash_used[c]].stamp = 0;
-    k = limit * 8 < 64 ? 64 : limit * 8;
-    select_top(s->cands, s->ntouched, k);
-    if (k > s->ntouched)
-        k = s->ntouched;
-    sort_cands(s->cands, k);
+    k = pick_candidates(s, limit);
     for (c = 0; c < k; c++) {
         prefetch_name(s, c + PREFETCH_FAR < k ? s->cands[c + PREFETCH_FAR].n
                                                : UINT32_MAX, 0);
