@@ -15,6 +15,7 @@
 #include "audit/audit.h"
 #include "helpers/http.h"
 #include "store/store.h"
+#include "helpers/sql.h"
 #include "testlib.h"
 
 typedef struct fx {
@@ -61,21 +62,6 @@ static int append_n(store *s, int n)
             return -1;
     }
     return 0;
-}
-
-/* Run SQL on the store file directly, as someone with file access. */
-static int raw_sql(const char *db, const char *sql)
-{
-    sqlite3 *h = NULL;
-    char *msg = NULL;
-    int rc = sqlite3_open(db, &h);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        fprintf(stderr, "raw_sql: %s\n", msg ? msg : sqlite3_errmsg(h));
-    sqlite3_free(msg);
-    sqlite3_close(h);
-    return rc;
 }
 
 static const char drop_triggers[] =
@@ -225,9 +211,9 @@ TEST(triggers_refuse_edits)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 3), 0);
-    CHECK(raw_sql(f.db, "UPDATE audit SET actor = 'x' WHERE seq = 2") !=
+    CHECK(th_raw_sql(f.db, "UPDATE audit SET actor = 'x' WHERE seq = 2") !=
           SQLITE_OK);
-    CHECK(raw_sql(f.db, "DELETE FROM audit WHERE seq = 2") != SQLITE_OK);
+    CHECK(th_raw_sql(f.db, "DELETE FROM audit WHERE seq = 2") != SQLITE_OK);
     fx_close(&f);
 }
 
@@ -250,8 +236,8 @@ TEST(tamper_edit_detail)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 10), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "UPDATE audit SET detail_json = "
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "UPDATE audit SET detail_json = "
                            "'{\"query\":{\"name\":\"someone else\"}}' "
                            "WHERE seq = 4"), SQLITE_OK);
     expect_broken(&f, 4, 3, "contents");
@@ -275,8 +261,8 @@ TEST(tamper_edit_each_field)
         fx f;
         CHECK_EQ(fx_open(&f), 0);
         CHECK_EQ(append_n(f.s, 8), 0);
-        CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-        CHECK_EQ(raw_sql(f.db, edits[i]), SQLITE_OK);
+        CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+        CHECK_EQ(th_raw_sql(f.db, edits[i]), SQLITE_OK);
         {
             audit_verify_report r;
             CHECK_EQ(audit_verify(f.s, NULL, &r), LIAISON_OK);
@@ -300,7 +286,7 @@ TEST(tamper_rehashed_edit_breaks_next_link)
     char hash[STORE_AUDIT_HASH_MAX], sql[512];
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 6), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
     /* The attacker edits entry 3 and recomputes its hash correctly. */
     CHECK_EQ(sqlite3_open(f.db, &h), SQLITE_OK);
     CHECK_EQ(sqlite3_prepare_v2(h, "SELECT at, prev_hash FROM audit WHERE "
@@ -320,7 +306,7 @@ TEST(tamper_rehashed_edit_breaks_next_link)
     sqlite3_close(h);
     snprintf(sql, sizeof(sql), "UPDATE audit SET detail_json = '{\"hits\":0}',"
              " hash = '%s' WHERE seq = 3", hash);
-    CHECK_EQ(raw_sql(f.db, sql), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, sql), SQLITE_OK);
     expect_broken(&f, 4, 3, "prev_hash");
     fx_close(&f);
 }
@@ -330,8 +316,8 @@ TEST(tamper_delete_middle_entry)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 9), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "DELETE FROM audit WHERE seq = 5"), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "DELETE FROM audit WHERE seq = 5"), SQLITE_OK);
     expect_broken(&f, 6, 4, "missing");
     fx_close(&f);
 }
@@ -341,8 +327,8 @@ TEST(tamper_delete_first_entry)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 4), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "DELETE FROM audit WHERE seq = 1"), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "DELETE FROM audit WHERE seq = 1"), SQLITE_OK);
     {
         audit_verify_report r;
         CHECK_EQ(audit_verify(f.s, NULL, &r), LIAISON_OK);
@@ -359,8 +345,8 @@ TEST(tamper_renumber_after_delete)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 8), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "DELETE FROM audit WHERE seq = 5;"
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "DELETE FROM audit WHERE seq = 5;"
                            "UPDATE audit SET seq = -seq WHERE seq > 5;"
                            "UPDATE audit SET seq = -seq - 1 WHERE seq < 0;"),
              SQLITE_OK);
@@ -373,8 +359,8 @@ TEST(tamper_swap_two_entries)
     fx f;
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 6), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "UPDATE audit SET seq = 100 WHERE seq = 3;"
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "UPDATE audit SET seq = 100 WHERE seq = 3;"
                            "UPDATE audit SET seq = 3 WHERE seq = 4;"
                            "UPDATE audit SET seq = 4 WHERE seq = 100;"),
              SQLITE_OK);
@@ -389,8 +375,8 @@ TEST(tamper_insert_forged_entry)
     ** made-up entry there that names entry 2's hash. */
     CHECK_EQ(fx_open(&f), 0);
     CHECK_EQ(append_n(f.s, 5), 0);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "UPDATE audit SET seq = -seq - 1 WHERE seq >= 3;"
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "UPDATE audit SET seq = -seq - 1 WHERE seq >= 3;"
                            "UPDATE audit SET seq = -seq WHERE seq < 0;"
                            "INSERT INTO audit(seq, at, actor, action,"
                            " prev_hash, hash) SELECT 3, at, 'mallory', "
@@ -412,8 +398,8 @@ TEST(tamper_cut_tail_needs_an_anchor)
     a.hash = before.head;
     CHECK_EQ(audit_verify(f.s, &a, &r), LIAISON_OK);
     CHECK(r.ok);
-    CHECK_EQ(raw_sql(f.db, drop_triggers), SQLITE_OK);
-    CHECK_EQ(raw_sql(f.db, "DELETE FROM audit WHERE seq >= 6"), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, drop_triggers), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "DELETE FROM audit WHERE seq >= 6"), SQLITE_OK);
     /* Without an anchor the shorter chain is consistent... */
     CHECK_EQ(audit_verify(f.s, NULL, &r), LIAISON_OK);
     CHECK(r.ok);
@@ -445,7 +431,7 @@ TEST(tamper_raw_page_edit)
     store_close(f.s);
     f.s = NULL;
     /* Move everything from the WAL into the database file. */
-    CHECK_EQ(raw_sql(f.db, "PRAGMA wal_checkpoint(TRUNCATE)"), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(f.db, "PRAGMA wal_checkpoint(TRUNCATE)"), SQLITE_OK);
     fp = fopen(f.db, "r+b");
     CHECK(fp != NULL);
     if (!fp) {

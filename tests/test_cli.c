@@ -3,16 +3,19 @@
 ** it: exit codes, --help everywhere, imports with bad lines (reported with
 ** their line numbers, the rest imported), foreign files refused, an import
 ** killed halfway (nothing of it stored), screening single, JSON, batch
-** JSONL/CSV/PAXLST, MRZ.  The program is the one built next to this test
+** JSONL/CSV/PAXLST, MRZ, and every import and screening in the audit
+** trail (results withheld when it cannot be written).  The program is the one built next to this test
 ** (B/liaison).
 */
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers/sql.h"
 #include "testlib.h"
 
 static char prog[4096];
@@ -553,6 +556,157 @@ TEST(mrz_parse_and_screen)
         CHECK(strstr(o.out, "\"mrz\":{") != NULL);
         run_free(&o);
     }
+    teardown();
+}
+
+/* The audit trail's entries with this action, as JSON objects (an array
+** the caller frees); the detail is parsed into "detail". */
+static json_t *audit_entries(const char *action)
+{
+    run_out o;
+    const char *args[] = {"audit", "list", "--db", db, "--json", NULL};
+    json_t *all = json_array();
+    char *line, *save = NULL;
+    run(&o, NULL, args);
+    CHECK_EQ(o.code, 0);
+    for (line = strtok_r(o.out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *a = json_string_value(json_object_get(j, "action"));
+        CHECK(j != NULL);
+        if (j && a && !strcmp(a, action)) {
+            json_t *d = json_loads(json_string_value(
+                json_object_get(j, "detail_json")), 0, NULL);
+            CHECK(d != NULL);
+            json_object_set_new(j, "detail", d ? d : json_null());
+            json_array_append(all, j);
+        }
+        json_decref(j);
+    }
+    run_free(&o);
+    return all;
+}
+
+TEST(imports_and_screenings_are_audited)
+{
+    char in[256], more[256];
+    run_out o;
+    json_t *e, *d;
+    size_t i;
+    setup();
+    fresh_store();
+    import_good();
+    /* The import: each record with its content hash, then the file. */
+    e = audit_entries("record.put");
+    CHECK_EQ(json_array_size(e), 3);
+    for (i = 0; i < json_array_size(e); i++) {
+        json_t *x = json_array_get(e, i);
+        const char *id = json_string_value(json_object_get(
+            json_object_get(x, "detail"), "id"));
+        CHECK(!strncmp(json_string_value(json_object_get(x, "actor")),
+                       "cli:", 4));
+        CHECK_STR(json_string_value(json_object_get(x, "agency")), "MA-DGSN");
+        CHECK(id && id[0] == 'r' && id[1] == (char)('1' + i));
+        CHECK_EQ(strlen(json_string_value(json_object_get(
+                     json_object_get(x, "detail"), "content_blake2b"))), 64);
+    }
+    json_decref(e);
+    e = audit_entries("records.import");
+    CHECK_EQ(json_array_size(e), 1);
+    d = json_object_get(json_array_get(e, 0), "detail");
+    CHECK_EQ(json_integer_value(json_object_get(d, "imported")), 3);
+    CHECK_EQ(json_integer_value(json_object_get(d, "skipped")), 0);
+    json_decref(e);
+
+    /* A screening: its purpose, the question and the records it hit. */
+    {
+        const char *args[] = {"screen", "--db", db, "--name",
+                              "Youssef Benhaddou", "--purpose",
+                              "border-check", NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 1);
+        run_free(&o);
+    }
+    {
+        const char *args[] = {"screen", "--db", db, "--name", "Ali",
+                              "--purpose", "Border Check", NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 2);
+        CHECK(strstr(o.err, "--purpose") != NULL);
+        run_free(&o);
+    }
+    write_file("q.jsonl",
+               "{\"id\":\"q1\",\"name\":\"Marie Dubois\"}\n"
+               "{\"id\":\"q2\",\"doc\":\"AB1234567\"}\n", in, sizeof(in));
+    {
+        const char *args[] = {"screen", "--db", db, "--batch", in, NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 1);
+        run_free(&o);
+    }
+    e = audit_entries("screen");
+    CHECK_EQ(json_array_size(e), 3);    /* the bad --purpose ran nothing */
+    {
+        json_t *x = json_array_get(e, 0);
+        d = json_object_get(x, "detail");
+        CHECK_STR(json_string_value(json_object_get(x, "purpose")),
+                  "border-check");
+        CHECK_STR(json_string_value(json_object_get(
+                      json_object_get(d, "query"), "name")),
+                  "Youssef Benhaddou");
+        CHECK_STR(json_string_value(json_array_get(
+                      json_object_get(d, "records"), 0)), "r1");
+        x = json_array_get(e, 1);
+        d = json_object_get(x, "detail");
+        CHECK_STR(json_string_value(json_object_get(x, "purpose")),
+                  "watchlist-maintenance");
+        CHECK_STR(json_string_value(json_object_get(d, "query_id")), "q1");
+        CHECK_EQ(json_integer_value(json_object_get(d, "hits")), 0);
+        d = json_object_get(json_array_get(e, 2), "detail");
+        CHECK_STR(json_string_value(json_object_get(d, "query_id")), "q2");
+        CHECK_STR(json_string_value(json_array_get(
+                      json_object_get(d, "records"), 0)), "r3");
+    }
+    json_decref(e);
+    {
+        const char *args[] = {"audit", "verify", "--db", db, NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 0);
+        run_free(&o);
+    }
+
+    /* The trail cannot be written: no result leaves, nothing is imported. */
+    CHECK_EQ(th_raw_sql(db, "CREATE TRIGGER full BEFORE INSERT ON audit "
+                        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"),
+             SQLITE_OK);
+    {
+        const char *args[] = {"screen", "--db", db, "--name",
+                              "Youssef Benhaddou", "--json", NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 2);
+        CHECK_EQ(o.out_len, 0);
+        CHECK(strstr(o.err, "audit trail") != NULL);
+        run_free(&o);
+    }
+    {
+        const char *args[] = {"screen", "--db", db, "--batch", in, NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 2);
+        CHECK_EQ(o.out_len, 0);
+        CHECK(strstr(o.err, "audit trail") != NULL);
+        run_free(&o);
+    }
+    write_file("more.jsonl",
+               "{\"id\":\"r9\",\"list\":\"wanted\",\"names\":"
+               "[{\"full\":\"Kemal Aydin\"}]}\n", more, sizeof(more));
+    {
+        const char *args[] = {"import", "--db", db, more, NULL};
+        run(&o, NULL, args);
+        CHECK_EQ(o.code, 2);
+        CHECK(strstr(o.err, "audit trail") != NULL);
+        run_free(&o);
+    }
+    CHECK_EQ(records_in_store(), 3);
     teardown();
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "helpers/sql.h"
 #include "testlib.h"
 
 /* ---------------------------------------------------------------- fixture */
@@ -110,17 +111,6 @@ static long count_records(store *s)
     if (store_record_each(s, count_fn, &n) < 0)
         return -1;
     return n;
-}
-
-/* Run SQL directly on the file, outside the store (to damage it). */
-static int raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
 }
 
 static int integrity_ok(const char *path)
@@ -233,7 +223,7 @@ TEST(open_refuses_foreign_sqlite)
     struct liaison_err err = {0};
     store *s = NULL;
     CHECK_EQ(fx_init(&fx), 0);
-    CHECK_EQ(raw_sql(fx.path, "CREATE TABLE t(x); INSERT INTO t VALUES(1)"),
+    CHECK_EQ(th_raw_sql(fx.path, "CREATE TABLE t(x); INSERT INTO t VALUES(1)"),
              SQLITE_OK);
     CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_EFORMAT);
     CHECK(strstr(err.msg, "not a liaison store") != NULL);
@@ -247,17 +237,17 @@ TEST(open_refuses_newer_or_unknown_schema)
     struct liaison_err err = {0};
     store *s = fx_store(&fx, "a");
     store_close(s);
-    CHECK_EQ(raw_sql(fx.path, "UPDATE meta SET value = '99' WHERE key = "
+    CHECK_EQ(th_raw_sql(fx.path, "UPDATE meta SET value = '99' WHERE key = "
                               "'schema_version'"), SQLITE_OK);
     s = NULL;
     CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_EFORMAT);
     CHECK(strstr(err.msg, "newer") != NULL);
     CHECK(s == NULL);
-    CHECK_EQ(raw_sql(fx.path, "UPDATE meta SET value = 'v2-beta' WHERE key "
+    CHECK_EQ(th_raw_sql(fx.path, "UPDATE meta SET value = 'v2-beta' WHERE key "
                               "= 'schema_version'"), SQLITE_OK);
     CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_EFORMAT);
     CHECK(strstr(err.msg, "unknown store schema version") != NULL);
-    CHECK_EQ(raw_sql(fx.path, "DELETE FROM meta"), SQLITE_OK);
+    CHECK_EQ(th_raw_sql(fx.path, "DELETE FROM meta"), SQLITE_OK);
     CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_EFORMAT);
     CHECK(s == NULL);
     fx_fini(&fx);
@@ -607,7 +597,7 @@ TEST(failed_write_spoils_transaction)
     if (!s)
         return;
     CHECK_EQ(put_n(s, 0, 3, "l"), LIAISON_OK);
-    CHECK_EQ(raw_sql(fx.path, "CREATE TRIGGER boom BEFORE INSERT ON records"
+    CHECK_EQ(th_raw_sql(fx.path, "CREATE TRIGGER boom BEFORE INSERT ON records"
                      " WHEN NEW.id = 'rec-000100'"
                      " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"),
              SQLITE_OK);
@@ -898,8 +888,8 @@ TEST(audit_append_and_chain)
     CHECK_EQ(c.n, 2);
     CHECK_EQ(c.bad, 0);
     /* The table itself refuses rewriting history. */
-    CHECK(raw_sql(fx.path, "UPDATE audit SET actor = 'x'") != SQLITE_OK);
-    CHECK(raw_sql(fx.path, "DELETE FROM audit") != SQLITE_OK);
+    CHECK(th_raw_sql(fx.path, "UPDATE audit SET actor = 'x'") != SQLITE_OK);
+    CHECK(th_raw_sql(fx.path, "DELETE FROM audit") != SQLITE_OK);
     CHECK_EQ(store_audit_last(s, &seq, NULL), LIAISON_OK);
     CHECK_EQ(seq, 3);
     store_close(s);

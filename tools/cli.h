@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "liaison.h"
+#include "store/store.h"
 
 #define CLI_OK 0
 #define CLI_HITS 1
@@ -46,5 +47,11 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s,
                      double lo, double hi, double *out);
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
                    long lo, long hi, long *out);
+
+/* Append one entry to s's audit trail as "cli:<login>" (the operating-
+** system user running the command), joining the open transaction if there
+** is one.  agency and purpose may be NULL. */
+int cli_audit_append(store *s, const char *agency, const char *action,
+                     const char *purpose, const char *detail_json);
 
 #endif /* LIAISON_CLI_H */

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "federation/fed.h"
 #include "formats/formats.h"
@@ -116,8 +118,10 @@ static const char import_usage[] =
 typedef struct import_ctx {
     store *s;
     const char *path;
+    const char *agency;         /* this node's, for the audit trail */
     long ok, bad;
     int fatal;
+    util_buf detail;            /* audit entry being written */
     struct liaison_err err;
 } import_ctx;
 
@@ -128,6 +132,50 @@ static const char *sharing_name(liaison_sharing s)
     case LIAISON_SHARE_DETAILS: return "details";
     default: return "hit";
     }
+}
+
+/* Each record written goes to the audit trail as the server's record
+** uploads do ("record.put"), in the import's own transaction: a rolled
+** back file leaves no entries either. */
+static int audit_record(import_ctx *c, const fmt_record *r)
+{
+    unsigned char h[32];
+    char hex[65];
+    int rc;
+    crypto_generichash(h, sizeof(h), (const unsigned char *)r->json,
+                       r->json_len, NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    util_buf_reset(&c->detail);
+    rc = util_buf_adds(&c->detail, "{\"id\":");
+    if (!rc)
+        rc = util_buf_add_json_str(&c->detail, r->rec.id, strlen(r->rec.id));
+    if (!rc)
+        rc = util_buf_adds(&c->detail, ",\"list\":");
+    if (!rc)
+        rc = util_buf_add_json_str(&c->detail, r->rec.list,
+                                   strlen(r->rec.list));
+    if (!rc && r->rec.owner) {
+        rc = util_buf_adds(&c->detail, ",\"owner\":");
+        if (!rc)
+            rc = util_buf_add_json_str(&c->detail, r->rec.owner,
+                                       strlen(r->rec.owner));
+    }
+    if (!rc)
+        rc = util_buf_printf(&c->detail, ",\"kind\":\"%s\","
+                             "\"content_blake2b\":\"%s\",\"via\":"
+                             "\"cli-import\",\"file\":",
+                             fmt_record_kind_name(r->rec.kind), hex);
+    if (!rc)
+        rc = util_buf_add_json_str(&c->detail, c->path, strlen(c->path));
+    if (!rc)
+        rc = util_buf_addc(&c->detail, '}');
+    if (!rc)
+        rc = cli_audit_append(c->s, c->agency, "record.put", NULL,
+                              util_buf_str(&c->detail));
+    if (rc)
+        snprintf(c->err.msg, sizeof(c->err.msg), "writing the audit trail: "
+                 "%s", store_last_error(c->s));
+    return rc;
 }
 
 static int on_record(void *ud, const fmt_record *r)
@@ -145,6 +193,8 @@ static int on_record(void *ud, const fmt_record *r)
     sr.json = r->json;
     sr.json_len = r->json_len;
     rc = store_record_put(c->s, &sr, &c->err);
+    if (!rc)
+        rc = audit_record(c, r);
     if (rc) {
         c->fatal = 1;
         return rc;
@@ -174,6 +224,34 @@ static fmt_kind detect(const char *path)
     return fmt_detect(path, head, n);
 }
 
+/* The file as a whole: what it was, how much of it went in. */
+static int audit_import(import_ctx *c, fmt_kind kind, const char *list)
+{
+    int rc;
+    util_buf_reset(&c->detail);
+    rc = util_buf_adds(&c->detail, "{\"file\":");
+    if (!rc)
+        rc = util_buf_add_json_str(&c->detail, c->path, strlen(c->path));
+    if (!rc)
+        rc = util_buf_printf(&c->detail, ",\"format\":\"%s\"",
+                             fmt_kind_name(kind));
+    if (!rc && list) {
+        rc = util_buf_adds(&c->detail, ",\"list\":");
+        if (!rc)
+            rc = util_buf_add_json_str(&c->detail, list, strlen(list));
+    }
+    if (!rc)
+        rc = util_buf_printf(&c->detail, ",\"imported\":%ld,\"skipped\":"
+                             "%ld,\"via\":\"cli-import\"}", c->ok, c->bad);
+    if (!rc)
+        rc = cli_audit_append(c->s, c->agency, "records.import", NULL,
+                              util_buf_str(&c->detail));
+    if (rc)
+        snprintf(c->err.msg, sizeof(c->err.msg), "writing the audit trail: "
+                 "%s", store_last_error(c->s));
+    return rc;
+}
+
 static int import_file(store *s, const char *path, fmt_kind kind,
                        const char *list, long *bad_total)
 {
@@ -192,7 +270,12 @@ static int import_file(store *s, const char *path, fmt_kind kind,
     if (rc)
         return cli_fail("import", "%s: cannot start a transaction: %s", path,
                         store_last_error(s));
+    c.agency = store_agency(s);
+    util_buf_init(&c.detail, 64 * 1024);
     rc = fmt_read_file(kind, path, list, on_record, on_error, &c, &c.err);
+    if (!rc)
+        rc = audit_import(&c, kind, list);
+    util_buf_fini(&c.detail);
     if (rc) {
         store_rollback(s);
         return cli_fail("import", "%s: %s; nothing imported from this file",

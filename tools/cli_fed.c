@@ -13,13 +13,11 @@
 */
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "audit/audit.h"
 #include "cli.h"
 #include "federation/fed.h"
 #include "store/store.h"
@@ -174,20 +172,10 @@ int cli_key(int argc, char **argv)
 
 /* ---------------------------------------------------------------- peers */
 
-/* "cli:<login>" for the audit trail. */
-static void actor(char *buf, size_t n)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    snprintf(buf, n, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
-}
-
 static int audit_peer(store *s, const char *action, const store_peer *p)
 {
-    store_audit_entry e;
     util_buf d;
-    char who[96];
     int rc;
-    actor(who, sizeof(who));
     util_buf_init(&d, 8192);
     rc = util_buf_adds(&d, "{\"peer\":");
     if (!rc)
@@ -210,14 +198,8 @@ static int audit_peer(store *s, const char *action, const store_peer *p)
     }
     if (!rc)
         rc = util_buf_adds(&d, ",\"via\":\"cli\"}");
-    if (!rc) {
-        memset(&e, 0, sizeof(e));
-        e.actor = who;
-        e.agency = p->agency;
-        e.action = action;
-        e.detail_json = util_buf_str(&d);
-        rc = audit_append(s, &e, NULL);
-    }
+    if (!rc)
+        rc = cli_audit_append(s, p->agency, action, NULL, util_buf_str(&d));
     util_buf_fini(&d);
     return rc;
 }

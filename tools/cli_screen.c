@@ -7,6 +7,9 @@
 ** JSON result line per query, in input order, with "query_id".  Batches
 ** are screened on all cores: chunks of queries are split between worker
 ** threads, each with its own searcher over the one shared engine.
+** Every screening is written to the store's audit trail (actor
+** "cli:<login>", the purpose given with --purpose) before its result is
+** shown; a result that could not be audited is withheld.
 ** Exit status: 0 no hits, 1 hits found, 2 usage or input error.
 */
 #include <getopt.h>
@@ -23,13 +26,15 @@
 #include "store/store.h"
 #include "util/util.h"
 
+#define DEFAULT_PURPOSE "watchlist-maintenance"
+
 static const char screen_usage[] =
     "usage: liaison screen [--db PATH] [--name N] [--dob D] [--nationality C]\n"
     "                      [--gender G] [--doc NUM] [--mrz TEXT]\n"
     "                      [--vin VIN] [--plate PLATE [--plate-country C]]\n"
-    "                      [--threshold T] [--limit K] [--json]\n"
+    "                      [--threshold T] [--limit K] [--purpose P] [--json]\n"
     "       liaison screen [--db PATH] --batch FILE|- [--format jsonl|csv|paxlst]\n"
-    "                      [--out FILE] [--threshold T] [--limit K]\n"
+    "                      [--out FILE] [--threshold T] [--limit K] [--purpose P]\n"
     "\n"
     "Screen a traveller (or a batch of them) against every current record.\n"
     "  --name N          name in any script and order\n"
@@ -45,6 +50,10 @@ static const char screen_usage[] =
     "  --limit K         most hits per query (default 10)\n"
     "  --kind K          records a name is screened against: person (default),\n"
     "                    entity (companies, vessels) or any\n"
+    "  --purpose P       why, kept in the audit trail with each query:\n"
+    "                    border-check, visa-application, investigation, ...\n"
+    "                    (default " DEFAULT_PURPOSE ", the analysts' use of\n"
+    "                    the command line)\n"
     "  --json            one JSON object per query\n"
     "  --batch FILE      queries from FILE ('-': stdin), one result line each\n"
     "  --format F        batch input: jsonl (default), csv (header row naming\n"
@@ -58,28 +67,51 @@ typedef struct screen_args {
     const char *mrz;
     const char *batch, *format, *out;
     liaison_screen_opts opts;
+    const char *purpose;
+    store *st;                  /* open for the audit trail */
     int json;
 } screen_args;
 
 /* ---------------------------------------------------------------- engine */
 
-static int load_engine(const char *db, liaison_engine **e)
+/* The engine from a->db; the store stays open in a->st for the audit
+** trail (closed by the caller, also on failure). */
+static int load_engine(screen_args *a, liaison_engine **e)
 {
     struct liaison_err err;
-    store *s = NULL;
     int rc;
     memset(&err, 0, sizeof(err));
-    rc = store_open(db, &s, &err);
+    rc = store_open(a->db, &a->st, &err);
     if (rc == LIAISON_ENOTFOUND)
         return cli_fail("screen", "%s: no store here (create one with "
-                        "'liaison init --db %s')", db, db);
+                        "'liaison init --db %s')", a->db, a->db);
     if (rc)
-        return cli_fail("screen", "%s: %s", db, err.msg);
-    rc = policy_engine_load(s, POLICY_VIEW_OWN, NULL, e, NULL, &err);
-    store_close(s);
+        return cli_fail("screen", "%s: %s", a->db, err.msg);
+    rc = policy_engine_load(a->st, POLICY_VIEW_OWN, NULL, e, NULL, &err);
     if (rc)
-        return cli_fail("screen", "%s: %s", db, err.msg);
+        return cli_fail("screen", "%s: %s", a->db, err.msg);
     return CLI_OK;
+}
+
+/* Write the audit entries details[0..n) ("screen", one per query) in one
+** transaction: all of them or, on failure (reported), none. */
+static int audit_screens(store *st, const char *purpose, char **details,
+                         size_t n)
+{
+    size_t i;
+    int rc = store_begin(st);
+    for (i = 0; i < n && !rc; i++)
+        if (details[i])
+            rc = cli_audit_append(st, store_agency(st), "screen", purpose,
+                                  details[i]);
+    if (!rc)
+        rc = store_commit(st);
+    if (rc) {
+        cli_fail("screen", "the audit trail could not be written (%s); "
+                 "results withheld", store_last_error(st));
+        store_rollback(st);
+    }
+    return rc;
 }
 
 /* ---------------------------------------------------------------- single */
@@ -133,7 +165,7 @@ static int screen_single(screen_args *a)
     liaison_result res;
     fmt_mrz mrz;
     util_buf out;
-    char *mtext = NULL;
+    char *mtext = NULL, *detail;
     int rc, code = CLI_ERROR, have_mrz = 0;
 
     memset(&res, 0, sizeof(res));
@@ -157,7 +189,7 @@ static int screen_single(screen_args *a)
     }
     if (!a->q.name && !a->q.doc && !a->q.vin && !a->q.plate)
         return cli_usage(stderr, screen_usage, CLI_ERROR);
-    if (load_engine(a->db, &e))
+    if (load_engine(a, &e))
         goto out;
     a->opts.want_why = 1;
     rc = liaison_searcher_new(e, &s);
@@ -172,6 +204,15 @@ static int screen_single(screen_args *a)
                                      : liaison_strerror(rc));
         goto out;
     }
+    rc = fmt_result_audit_json(&out, NULL, &a->q, &res, "cli");
+    if (rc) {
+        cli_fail("screen", "%s", liaison_strerror(rc));
+        goto out;
+    }
+    detail = out.p;
+    if (audit_screens(a->st, a->purpose, &detail, 1))
+        goto out;
+    util_buf_reset(&out);
     if (a->json) {
         rc = fmt_result_json(&out, NULL, &a->q, &res);
         if (!rc && have_mrz) {
@@ -198,6 +239,8 @@ out:
     liaison_result_fini(&res);
     liaison_searcher_free(s);
     liaison_engine_free(e);
+    store_close(a->st);
+    a->st = NULL;
     return code;
 }
 
@@ -210,6 +253,7 @@ typedef struct slot {
     fmt_query q;
     char *extra;                /* JSON members appended to the result */
     char *line;                 /* the rendered result */
+    char *audit;                /* ...and what the audit trail keeps */
 } slot;
 
 typedef struct batch {
@@ -222,6 +266,9 @@ typedef struct batch {
     liaison_searcher *searchers[MAX_WORKERS];
     int workers;
     FILE *out;
+    store *st;                  /* for the audit trail */
+    const char *purpose;
+    char **audits;              /* the chunk's audit entries, in order */
     long done, hits, bad;
     int failed;
     int tty;
@@ -233,9 +280,10 @@ static void *worker(void *arg)
     batch *b = ((void **)arg)[0];
     liaison_searcher *s = ((void **)arg)[1];
     liaison_result res;
-    util_buf buf;
+    util_buf buf, abuf;
     memset(&res, 0, sizeof(res));
     util_buf_init(&buf, 0);
+    util_buf_init(&abuf, 0);
     for (;;) {
         size_t i;
         slot *sl;
@@ -261,6 +309,14 @@ static void *worker(void *arg)
                 buf.len--;
                 rc = util_buf_printf(&buf, ",%s}", sl->extra);
             }
+            if (!rc) {
+                util_buf_reset(&abuf);
+                rc = fmt_result_audit_json(&abuf, sl->q.id, &sl->q.q, &res,
+                                           "cli");
+                sl->audit = rc ? NULL : util_buf_take(&abuf);
+                if (!sl->audit)
+                    rc = LIAISON_ENOMEM;
+            }
             if (!rc && res.n_hits) {
                 pthread_mutex_lock(&b->lock);
                 b->hits++;
@@ -270,6 +326,7 @@ static void *worker(void *arg)
         sl->line = util_buf_take(&buf);
     }
     util_buf_fini(&buf);
+    util_buf_fini(&abuf);
     liaison_result_fini(&res);
     return NULL;
 }
@@ -308,13 +365,18 @@ static int flush_chunk(batch *b)
     for (i = 1; i < b->workers; i++)
         if (started & (1 << i))
             pthread_join(th[i], NULL);
+    for (k = 0; k < b->n; k++)
+        b->audits[k] = b->slots[k].audit;
+    if (!b->failed && audit_screens(b->st, b->purpose, b->audits, b->n))
+        b->failed = 2;          /* reported; nothing more is written */
     for (k = 0; k < b->n; k++) {
         slot *sl = &b->slots[k];
-        if (sl->line && fprintf(b->out, "%s\n", sl->line) < 0)
+        if (!b->failed && sl->line && fprintf(b->out, "%s\n", sl->line) < 0)
             b->failed = 1;
         util_free(sl->line);
         util_free(sl->extra);
-        sl->line = sl->extra = NULL;
+        util_free(sl->audit);
+        sl->line = sl->extra = sl->audit = NULL;
         fmt_query_reset(&sl->q);
     }
     b->done += (long)b->n;
@@ -433,7 +495,9 @@ static int queue_paxlst(batch *b, const char *path)
     }
     util_buf_fini(&extra);
     fmt_paxlst_free(m);
-    return rc ? cli_fail("screen", "%s", liaison_strerror(rc)) : CLI_OK;
+    return rc ? b->failed == 2 ? CLI_ERROR
+                              : cli_fail("screen", "%s", liaison_strerror(rc))
+              : CLI_OK;
 }
 
 static int screen_batch(screen_args *a)
@@ -454,9 +518,14 @@ static int screen_batch(screen_args *a)
     else if (a->format && strcmp(a->format, "jsonl"))
         return cli_fail("screen", "--format: unknown batch format '%s' "
                         "(jsonl, csv, paxlst)", a->format);
-    if (load_engine(a->db, &e))
+    if (load_engine(a, &e)) {
+        store_close(a->st);
+        a->st = NULL;
         return CLI_ERROR;
+    }
     b.e = e;
+    b.st = a->st;
+    b.purpose = a->purpose;
     b.opts = a->opts;
     b.opts.want_why = 1;
     b.out = stdout;
@@ -465,7 +534,8 @@ static int screen_batch(screen_args *a)
     b.workers = ncpu < 1 ? 1 : ncpu > MAX_WORKERS ? MAX_WORKERS : (int)ncpu;
     pthread_mutex_init(&b.lock, NULL);
     b.slots = util_calloc(CHUNK, sizeof(slot));
-    if (!b.slots) {
+    b.audits = util_calloc(CHUNK, sizeof(char *));
+    if (!b.slots || !b.audits) {
         rc = cli_fail("screen", "out of memory");
         goto out;
     }
@@ -486,11 +556,13 @@ static int screen_batch(screen_args *a)
     } else {
         int r = fmt_query_read_file(a->batch, fmt, on_query, on_query_error,
                                     &b, &err);
-        if (r)
+        if (r && b.failed != 2)
             rc = cli_fail("screen", "%s", err.msg[0] ? err.msg
                                                      : liaison_strerror(r));
     }
-    if (flush_chunk(&b) || fflush(b.out) != 0)
+    if (b.failed == 2)
+        rc = CLI_ERROR;         /* the audit trail failed: reported */
+    else if (flush_chunk(&b) || fflush(b.out) != 0)
         rc = cli_fail("screen", "writing results failed");
     progress(&b, 1);
     if (rc == CLI_OK)
@@ -504,8 +576,11 @@ out:
         for (k = 0; k < CHUNK; k++)
             fmt_query_fini(&b.slots[k].q);
     util_free(b.slots);
+    util_free(b.audits);
     pthread_mutex_destroy(&b.lock);
     liaison_engine_free(e);
+    store_close(a->st);
+    a->st = NULL;
     return rc;
 }
 
@@ -529,6 +604,7 @@ int cli_screen(int argc, char **argv)
         {"vin", required_argument, NULL, 'V'},
         {"plate", required_argument, NULL, 'P'},
         {"plate-country", required_argument, NULL, 'C'},
+        {"purpose", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     screen_args a;
@@ -538,6 +614,7 @@ int cli_screen(int argc, char **argv)
     a.db = CLI_DEFAULT_DB;
     a.opts.threshold = -1;
     a.opts.limit = 10;
+    a.purpose = DEFAULT_PURPOSE;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': a.db = optarg; break;
@@ -550,6 +627,16 @@ int cli_screen(int argc, char **argv)
         case 'V': a.q.vin = optarg; break;
         case 'P': a.q.plate = optarg; break;
         case 'C': a.q.plate_country = optarg; break;
+        case 'U': {
+            policy_purposes one;
+            struct liaison_err err;
+            memset(&err, 0, sizeof(err));
+            if (policy_purposes_parse(&one, optarg, &err) || one.n != 1)
+                return cli_fail("screen", "--purpose: %s", err.msg[0]
+                                ? err.msg : "give one purpose");
+            a.purpose = optarg;
+            break;
+        }
         case 't':
             if (cli_parse_double("screen", "--threshold", optarg, 0, 1,
                                  &a.opts.threshold))

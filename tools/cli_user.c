@@ -7,14 +7,12 @@
 ** transaction as the change, with the operating-system user as actor.
 */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
-#include "audit/audit.h"
 #include "cli.h"
 #include "policy/policy.h"
 #include "store/store.h"
@@ -48,21 +46,11 @@ static int open_db(const char *db, store **s)
     return CLI_OK;
 }
 
-/* "cli:<login>" for the audit trail. */
-static void actor(char *buf, size_t n)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    snprintf(buf, n, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
-}
-
 static int audit_account(store *s, const char *action, const char *name,
                          const char *agency, const char *role)
 {
-    store_audit_entry e;
     util_buf d;
-    char who[96];
     int rc;
-    actor(who, sizeof(who));
     util_buf_init(&d, 4096);
     rc = util_buf_adds(&d, "{\"user\":");
     if (!rc)
@@ -76,13 +64,8 @@ static int audit_account(store *s, const char *action, const char *name,
         rc = util_buf_printf(&d, ",\"role\":\"%s\"", role);
     if (!rc)
         rc = util_buf_adds(&d, ",\"via\":\"cli\"}");
-    if (!rc) {
-        memset(&e, 0, sizeof(e));
-        e.actor = who;
-        e.action = action;
-        e.detail_json = util_buf_str(&d);
-        rc = audit_append(s, &e, NULL);
-    }
+    if (!rc)
+        rc = cli_audit_append(s, NULL, action, NULL, util_buf_str(&d));
     util_buf_fini(&d);
     return rc;
 }

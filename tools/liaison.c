@@ -2,10 +2,13 @@
 ** liaison.c: the command-line program's entry point: dispatches to the
 ** subcommands in tools/cli_*.c (DESIGN section 3).
 */
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audit/audit.h"
 #include "cli.h"
 #include "util/util.h"
 
@@ -48,6 +51,23 @@ int cli_fail(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return CLI_ERROR;
+}
+
+int cli_audit_append(store *s, const char *agency, const char *action,
+                     const char *purpose, const char *detail_json)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    store_audit_entry e;
+    char who[96];
+    snprintf(who, sizeof(who), "cli:%s",
+             pw && pw->pw_name ? pw->pw_name : "unknown");
+    memset(&e, 0, sizeof(e));
+    e.actor = who;
+    e.agency = agency;
+    e.action = action;
+    e.purpose = purpose;
+    e.detail_json = detail_json;
+    return audit_append(s, &e, NULL);
 }
 
 int cli_usage(FILE *f, const char *text, int code)

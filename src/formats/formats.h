@@ -183,6 +183,13 @@ int fmt_query_read_file(const char *path, int csv, fmt_query_fn on_query,
 int fmt_result_json(util_buf *out, const char *query_id,
                     const liaison_query *q, const liaison_result *res);
 
+/* Append what the audit trail keeps of one screening as a JSON object:
+** {"query_id":..,"query":{..},"hits":N,"records":["id",..],"via":..}
+** (query_id omitted when NULL; via names the channel, e.g. "cli"). */
+int fmt_result_audit_json(util_buf *out, const char *query_id,
+                          const liaison_query *q, const liaison_result *res,
+                          const char *via);
+
 /* ---------------------------------------------------------------- dates */
 
 /* Validate a date of birth: YYYY, YYYY-MM, YYYY-MM-DD or an interval of

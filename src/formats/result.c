@@ -108,3 +108,41 @@ int fmt_result_json(util_buf *out, const char *query_id,
     }
     return rc;
 }
+
+int fmt_result_audit_json(util_buf *out, const char *query_id,
+                          const liaison_query *q, const liaison_result *res,
+                          const char *via)
+{
+    size_t start = out->len, i, n = res ? res->n_hits : 0;
+    int first = 1;
+    int rc = util_buf_addc(out, '{');
+    if (!rc && query_id) {
+        rc = key_str(out, &first, "query_id", query_id);
+        if (!rc)
+            rc = util_buf_addc(out, ',');
+    }
+    if (!rc)
+        rc = query_json(out, q);
+    if (!rc)
+        rc = util_buf_printf(out, ",\"hits\":%zu,\"records\":[", n);
+    for (i = 0; !rc && i < n; i++) {
+        if (i)
+            rc = util_buf_addc(out, ',');
+        if (!rc)
+            rc = fmt_buf_add_json_str(out, res->hits[i].id ? res->hits[i].id
+                                                           : "");
+    }
+    if (!rc)
+        rc = util_buf_addc(out, ']');
+    first = 0;
+    if (!rc)
+        rc = key_str(out, &first, "via", via);
+    if (!rc)
+        rc = util_buf_addc(out, '}');
+    if (rc) {
+        out->len = start;
+        if (out->p)
+            out->p[start] = '\0';
+    }
+    return rc;
+}
