@@ -64,6 +64,32 @@ TEST(alloc_failure_injection)
     util_alloc_fail_at(0);
 }
 
+TEST(big_arrays_aligned_zeroed_counted)
+{
+    long live = util_alloc_live();
+    size_t n = ((size_t)5 << 20) + 3, i, nonzero = 0;
+    unsigned char *p = util_calloc_big(n, 1), *q;
+    CHECK(p != NULL);
+    CHECK_EQ((uintptr_t)p % ((size_t)2 << 20), 0);
+    for (i = 0; p && i < n; i += 4093)
+        nonzero += p[i] != 0;
+    CHECK_EQ(nonzero, 0);
+    if (p)
+        p[n - 1] = 1;           /* the whole block is ours */
+    CHECK_EQ(util_alloc_live(), live + 1);
+    q = util_malloc_big(100);   /* small: an ordinary block */
+    CHECK(q != NULL);
+    CHECK_EQ(util_alloc_live(), live + 2);
+    util_free(q);
+    util_free(p);
+    CHECK_EQ(util_alloc_live(), live);
+    CHECK(util_calloc_big(SIZE_MAX / 2, 4) == NULL);    /* overflow */
+    util_alloc_fail_at(1);
+    CHECK(util_malloc_big((size_t)4 << 20) == NULL);
+    util_alloc_fail_at(0);
+    CHECK_EQ(util_alloc_live(), live);
+}
+
 TEST(parse_long_rejects_garbage)
 {
     long v;

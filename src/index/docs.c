@@ -87,7 +87,7 @@ int idx_docs_build(liaison_engine *e)
     size_t n = e->doc_head.n, cap = 16, i;
     while (cap < 2 * n)
         cap *= 2;
-    e->doc_tab = util_calloc(cap, sizeof(uint64_t));
+    e->doc_tab = util_calloc_big(cap, sizeof(uint64_t));
     if (!e->doc_tab)
         return LIAISON_ENOMEM;
     e->doc_tab_mask = cap - 1;

@@ -184,10 +184,7 @@ static int years_relation(int d)
 
 static void *zeroed_new(size_t n)
 {
-    void *p = util_malloc(n);
-    if (p)
-        memset(p, 0, n);
-    return p;
+    return util_calloc_big(n, 1);   /* huge pages for the per-name arrays */
 }
 
 int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)

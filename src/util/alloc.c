@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -55,6 +56,40 @@ void *util_malloc(size_t n)
     p = malloc(n ? n : 1);
     if (p)
         atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+    return p;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *util_malloc_big(size_t n)
+{
+    void *p = NULL;
+    size_t whole;
+    if (n < HUGE_PAGE)
+        return util_malloc(n);
+    if (should_fail())
+        return NULL;
+    /* Whole huge pages, so that the advice covers only this block. */
+    whole = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    if (whole < n || posix_memalign(&p, HUGE_PAGE, whole) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, whole, MADV_HUGEPAGE);     /* a hint: may be refused */
+#endif
+    atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+    return p;
+}
+
+void *util_calloc_big(size_t n, size_t size)
+{
+    void *p;
+    size_t total;
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    total = n * size;
+    p = util_malloc_big(total);
+    if (p && total)
+        memset(p, 0, total);
     return p;
 }
 

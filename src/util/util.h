@@ -16,6 +16,12 @@
 ** builds can count what is never freed. */
 void *util_malloc(size_t n);
 void *util_calloc(size_t n, size_t size);
+/* For large arrays read at random (index tables, per-name scratch): from
+** 2 MiB up, aligned to 2 MiB and backed by huge pages where the kernel
+** gives them (madvise), so that random reads miss the TLB less.  Freed
+** with util_free.  util_calloc_big zeroes. */
+void *util_malloc_big(size_t n);
+void *util_calloc_big(size_t n, size_t size);
 void *util_realloc(void *p, size_t n);
 void util_free(void *p);
 char *util_strdup(const char *s);
