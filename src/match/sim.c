@@ -24,8 +24,12 @@
 
 double match_jaro_winkler(const char *a, size_t la, const char *b, size_t lb)
 {
-    unsigned char ma[64], mb[64];
-    size_t i, j, k, window, m = 0, t = 0, prefix = 0;
+    /* Bit-parallel, with the greedy matching of the textbook algorithm:
+    ** each character of a takes the first unmatched equal character of b
+    ** within the window.  peq[c] has bit j set where b[j] == c; only the
+    ** entries of characters a and b hold are initialised. */
+    uint64_t peq[256], used_a = 0, used_b = 0;
+    size_t i, window, m = 0, t = 0, prefix = 0;
     double jaro;
     if (la == 0 || lb == 0)
         return la == lb ? 1.0 : 0.0;
@@ -35,29 +39,32 @@ double match_jaro_winkler(const char *a, size_t la, const char *b, size_t lb)
         lb = 64;
     window = (la > lb ? la : lb) / 2;
     window = window > 0 ? window - 1 : 0;
-    memset(ma, 0, la);
-    memset(mb, 0, lb);
+    for (i = 0; i < la; i++)
+        peq[(unsigned char)a[i]] = 0;
+    for (i = 0; i < lb; i++)
+        peq[(unsigned char)b[i]] = 0;
+    for (i = 0; i < lb; i++)
+        peq[(unsigned char)b[i]] |= (uint64_t)1 << i;
     for (i = 0; i < la; i++) {
-        size_t lo = i > window ? i - window : 0;
-        size_t hi = i + window + 1 < lb ? i + window + 1 : lb;
-        for (j = lo; j < hi; j++) {
-            if (!mb[j] && a[i] == b[j]) {
-                ma[i] = mb[j] = 1;
-                m++;
-                break;
-            }
+        /* The positions of b within reach of a[i]: [i - window, i + window]
+        ** (peq has no bits past b's end). */
+        size_t lo = i > window ? i - window : 0, hi = i + window + 1;
+        uint64_t win = (hi >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << hi) - 1) &
+                       ~(((uint64_t)1 << lo) - 1);
+        uint64_t cand = peq[(unsigned char)a[i]] & win & ~used_b;
+        if (cand) {
+            used_b |= cand & (~cand + 1);       /* the lowest */
+            used_a |= (uint64_t)1 << i;
+            m++;
         }
     }
     if (m == 0)
         return 0.0;
-    for (i = 0, k = 0; i < la; i++) {
-        if (!ma[i])
-            continue;
-        while (!mb[k])
-            k++;
-        if (a[i] != b[k])
+    while (used_a) {
+        if (a[__builtin_ctzll(used_a)] != b[__builtin_ctzll(used_b)])
             t++;
-        k++;
+        used_a &= used_a - 1;
+        used_b &= used_b - 1;
     }
     jaro = ((double)m / (double)la + (double)m / (double)lb +
             ((double)m - (double)t / 2.0) / (double)m) / 3.0;
