@@ -705,10 +705,20 @@ TEST(records_bulk)
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"
         "{\"id\":\"b-5\",\"list\":\"wanted\",\"names\":[{\"full\":\"Ali Five\"}]}";
     CHECK_EQ(th_server_start(&f, NULL, NULL), 0);
-    /* atomic: any bad line and nothing is written. */
+    /* atomic: any bad line and nothing is written; a bare ?atomic is
+    ** atomic too, and a value that is not yes or no is refused. */
     CHECK_EQ(th_http(f.port, "POST", "/v1/records?atomic=true", f.analyst,
                      NDJSON, body, &r), 0);
     CHECK_EQ(r.status, 422);
+    th_resp_free(&r);
+    CHECK_EQ(th_http(f.port, "POST", "/v1/records?atomic", f.analyst,
+                     NDJSON, body, &r), 0);
+    CHECK_EQ(r.status, 422);
+    th_resp_free(&r);
+    CHECK_EQ(th_http(f.port, "POST", "/v1/records?atomic=maybe", f.analyst,
+                     NDJSON, body, &r), 0);
+    CHECK_EQ(r.status, 400);
+    CHECK(strstr(r.body, "atomic") != NULL);
     th_resp_free(&r);
     CHECK_EQ(th_http(f.port, "GET", "/v1/records/b-1", f.analyst, NULL, NULL,
                      &r), 0);

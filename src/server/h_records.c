@@ -396,19 +396,6 @@ static int bulk_line(srv_req *r, store *st, bulk *b, fmt_record *f,
     return rc;
 }
 
-static int truthy(const char *v, int *out)
-{
-    if (!v || !strcmp(v, "false") || !strcmp(v, "0")) {
-        *out = 0;
-        return LIAISON_OK;
-    }
-    if (!strcmp(v, "true") || !strcmp(v, "1") || !*v) {
-        *out = 1;
-        return LIAISON_OK;
-    }
-    return LIAISON_EINVAL;
-}
-
 static void bulk_job(srv_req *r, store *st)
 {
     const char *list = srv_req_param(r, "list");
@@ -419,7 +406,7 @@ static void bulk_job(srv_req *r, store *st)
     fmt_record f;
     bulk b;
 
-    if (truthy(srv_req_param(r, "atomic"), &atomic_mode))
+    if (srv_req_flag(r, "atomic", &atomic_mode))
         return (void)srv_req_fail(r, 400, "bad_parameter",
                                   "atomic must be true or false");
     if (list && (!*list || strlen(list) > 128 ||

@@ -145,6 +145,21 @@ const char *srv_req_param(srv_req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int srv_req_flag(srv_req *r, const char *name, int *out)
+{
+    const char *v = NULL;
+    *out = 0;
+    if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name,
+                                      strlen(name), &v, NULL) != MHD_YES)
+        return LIAISON_OK;
+    if (!v || !*v || !strcmp(v, "true") || !strcmp(v, "1")) {
+        *out = 1;
+        return LIAISON_OK;
+    }
+    return !strcmp(v, "false") || !strcmp(v, "0") ? LIAISON_OK
+                                                  : LIAISON_EINVAL;
+}
+
 const char *srv_req_path_param(srv_req *r, int i)
 {
     if (i < 0 || i >= r->m.n_params)

@@ -439,6 +439,10 @@ struct srv_req {
 /* Shortcuts for handlers. */
 /* The value of query parameter name, or NULL. */
 const char *srv_req_param(srv_req *r, const char *name);
+/* A yes/no query parameter: absent or "false"/"0" is 0; present bare
+** ("?atomic"), empty, "true" or "1" is 1.  LIAISON_EINVAL for anything
+** else. */
+int srv_req_flag(srv_req *r, const char *name, int *out);
 /* Path parameter i as a NUL-terminated copy in the arena. */
 const char *srv_req_path_param(srv_req *r, int i);
 /* Fill the response with an error; returns SRV_RESPOND. */
