@@ -68,9 +68,20 @@ typedef struct exp_ent {
     uint8_t qi, how;
 } exp_ent;
 
-#define EXP_CACHE_SLOTS 4096    /* parts whose expansion a searcher keeps */
-#define EXP_CACHE_ENTRIES 256   /* longest expansion kept (common names
-                                   have the longest, and repeat the most) */
+/* The expansion cache: most expansions are short (a few dozen similar
+** parts), so most slots hold up to EXP_SMALL_ENTRIES; the few long ones
+** (common names with many spellings) go to a smaller table of longer
+** slots.  About 13 MiB a searcher. */
+#define EXP_SMALL_SLOTS 16384   /* parts whose expansion a searcher keeps */
+#define EXP_SMALL_ENTRIES 48
+#define EXP_BIG_SLOTS 1024      /* ...of which long ones */
+#define EXP_BIG_ENTRIES 256     /* longest expansion kept */
+
+typedef struct exp_cache_item {
+    uint32_t tok;
+    float sim;
+    uint8_t how;
+} exp_cache_item;
 
 typedef struct exp_cache_ent {
     uint64_t key;
@@ -78,11 +89,6 @@ typedef struct exp_cache_ent {
     uint8_t used, form_len;
     uint16_t n;
     char form[40];
-    struct {
-        uint32_t tok;
-        float sim;
-        uint8_t how;
-    } ent[EXP_CACHE_ENTRIES];
 } exp_cache_ent;
 
 /* Per name, one cache line access while walking postings: the stamp of
@@ -136,7 +142,8 @@ struct liaison_searcher {
     uint32_t *seen;             /* per vocabulary entry: stamp */
     uint32_t seen_stamp;
 
-    exp_cache_ent *cache;       /* EXP_CACHE_SLOTS entries */
+    exp_cache_ent *cache;       /* EXP_SMALL_SLOTS + EXP_BIG_SLOTS */
+    exp_cache_item *cache_items;    /* ...their entries, in step */
     sim_row *rows;              /* MAX_ROWS rows */
     size_t nrows;
     uint32_t *tok_row;          /* per vocabulary entry: its row */
@@ -208,7 +215,11 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     ** takes milliseconds instead of microseconds. */
     s->seen = zeroed_new(nv * sizeof(uint32_t));
     s->rows = zeroed_new(MAX_ROWS * sizeof(sim_row));
-    s->cache = zeroed_new(EXP_CACHE_SLOTS * sizeof(exp_cache_ent));
+    s->cache = zeroed_new((EXP_SMALL_SLOTS + EXP_BIG_SLOTS) *
+                          sizeof(exp_cache_ent));
+    s->cache_items = zeroed_new(((size_t)EXP_SMALL_SLOTS * EXP_SMALL_ENTRIES +
+                                 (size_t)EXP_BIG_SLOTS * EXP_BIG_ENTRIES) *
+                                sizeof(exp_cache_item));
     s->tok_row = zeroed_new(nv * sizeof(uint32_t));
     s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
@@ -225,7 +236,8 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
         f.dob = years_relation((int)i);
         s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
     }
-    if (rc || !s->seen || !s->rows || !s->cache || !s->tok_row ||
+    if (rc || !s->seen || !s->rows || !s->cache || !s->cache_items ||
+        !s->tok_row ||
         !s->tok_stamp ||
         !s->acc || !s->hash || !s->hash_used ||
         !s->cands || !s->cand_year || !s->rec_slot || !s->rec_stamp || !s->recs) {
@@ -244,6 +256,7 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->seen);
     util_free(s->rows);
     util_free(s->cache);
+    util_free(s->cache_items);
     util_free(s->tok_row);
     util_free(s->tok_stamp);
     util_free(s->acc);
@@ -378,25 +391,42 @@ static uint64_t part_key(const match_tok *q)
            ((uint64_t)(q->flags & (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL)) << 56);
 }
 
-static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
-                                 uint64_t key)
+/* The slot of a part's expansion in the small table (big 0) or the big
+** one, and its entries. */
+static exp_cache_ent *cache_at(liaison_searcher *s, uint64_t key, int big,
+                               exp_cache_item **items)
 {
-    exp_cache_ent *c = &s->cache[key & (EXP_CACHE_SLOTS - 1)];
-    if (c->used && c->key == key && c->form_len == q->form_len &&
-        c->cls == q->cls && !memcmp(c->form, q->form, q->form_len))
-        return c;
+    size_t i = big ? EXP_SMALL_SLOTS + (key & (EXP_BIG_SLOTS - 1))
+                   : key & (EXP_SMALL_SLOTS - 1);
+    *items = s->cache_items +
+             (big ? (size_t)EXP_SMALL_SLOTS * EXP_SMALL_ENTRIES +
+                        (key & (EXP_BIG_SLOTS - 1)) * EXP_BIG_ENTRIES
+                  : (key & (EXP_SMALL_SLOTS - 1)) * EXP_SMALL_ENTRIES);
+    return &s->cache[i];
+}
+
+static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
+                                 uint64_t key, exp_cache_item **items)
+{
+    int big;
+    for (big = 0; big < 2; big++) {
+        exp_cache_ent *c = cache_at(s, key, big, items);
+        if (c->used && c->key == key && c->form_len == q->form_len &&
+            c->cls == q->cls && !memcmp(c->form, q->form, q->form_len))
+            return c;
+    }
     return NULL;
 }
 
 static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
                        uint32_t from, uint32_t to)
 {
-    exp_cache_ent *c = &s->cache[key & (EXP_CACHE_SLOTS - 1)];
+    exp_cache_item *it;
+    exp_cache_ent *c;
     uint32_t i;
-    if (to - from > EXP_CACHE_ENTRIES || q->form_len > sizeof(c->form)) {
-        c->used = 0;
+    if (to - from > EXP_BIG_ENTRIES || q->form_len > sizeof(c->form))
         return;
-    }
+    c = cache_at(s, key, to - from > EXP_SMALL_ENTRIES, &it);
     c->used = 1;
     c->key = key;
     c->cls = q->cls;
@@ -404,9 +434,9 @@ static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
     memcpy(c->form, q->form, q->form_len);
     c->n = (uint16_t)(to - from);
     for (i = from; i < to; i++) {
-        c->ent[i - from].tok = s->exp[i].tok;
-        c->ent[i - from].sim = s->exp[i].sim;
-        c->ent[i - from].how = s->exp[i].how;
+        it[i - from].tok = s->exp[i].tok;
+        it[i - from].sim = s->exp[i].sim;
+        it[i - from].how = s->exp[i].how;
     }
 }
 
@@ -415,17 +445,18 @@ static void expand_part(liaison_searcher *s, int qi)
     const match_tok *q = &s->qt[qi];
     size_t i;
     uint64_t ck = part_key(q);
-    const exp_cache_ent *hit = cache_slot(s, q, ck);
+    exp_cache_item *it = NULL;
+    const exp_cache_ent *hit = cache_slot(s, q, ck, &it);
 
     s->exp_start[qi + 1] = s->exp_start[qi];
     if (hit && s->exp_start[qi] + hit->n <= MAX_EXP) {
         for (i = 0; i < hit->n; i++) {
-            sim_row *r = row_of(s, hit->ent[i].tok);
+            sim_row *r = row_of(s, it[i].tok);
             exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
-            x->tok = hit->ent[i].tok;
-            x->sim = hit->ent[i].sim;
+            x->tok = it[i].tok;
+            x->sim = it[i].sim;
             x->qi = (uint8_t)qi;
-            x->how = hit->ent[i].how;
+            x->how = it[i].how;
             if (r) {
                 r->sim[qi] = x->sim;
                 r->how[qi] = x->how;
