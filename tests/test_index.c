@@ -430,7 +430,8 @@ static void crowd(size_t n)
         q.name = "KARIM MANSOUR";
         CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
         CHECK(res.n_hits >= 1);
-        CHECK(res.candidates >= 64);
+        /* A few dozen of the crowd scored in full, not all of it. */
+        CHECK(res.candidates >= 40 && res.candidates < 100);
         snprintf(want, sizeof(want), "k%zu", n);
         if (res.n_hits)
             CHECK_STR(res.hits[0].id, want);

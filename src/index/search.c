@@ -54,11 +54,11 @@
 #define HASH_MAX_POSTINGS 12288u /* ...of 2^15 slots, kept under 3/8 full */
 #define RANK_CANDIDATES 128     /* names ranked again on all their parts */
 #define YEAR_MULTS 6            /* birth years apart told apart in ranking */
-#define SCORE_FIRST 48          /* names scored in full: the first ranking's
-                                   best (at least this, or 5 per hit asked
-                                   for), then the second's (16, or 2 per
+#define SCORE_FIRST 36          /* names scored in full: the first ranking's
+                                   best (at least this, or 4 per hit asked
+                                   for), then the second's (12, or 2 per
                                    hit) among the rest */
-#define SCORE_SECOND 16
+#define SCORE_SECOND 12
 
 #define PREFETCH(p) __builtin_prefetch(p)
 
@@ -994,7 +994,7 @@ static void rank_again(liaison_searcher *s, size_t from)
 ** one rare part with thousands of others). */
 static size_t pick_candidates(liaison_searcher *s, size_t limit)
 {
-    size_t first = limit * 5 < SCORE_FIRST ? SCORE_FIRST : limit * 5;
+    size_t first = limit * 4 < SCORE_FIRST ? SCORE_FIRST : limit * 4;
     size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
     rank_walked(s);
     if (s->ntouched <= first + second) {
