@@ -8,7 +8,8 @@
 ** records (numbers D0000000..; the manifests carry some of them), reads
 ** every PAXLST file of DIR (fmt_paxlst_parse, lenient, as `liaison screen
 ** --format paxlst` does) and screens every traveller (name, date of birth,
-** nationality, passport) on N threads, one searcher each.  Then times
+** nationality, passport) on N threads, one searcher each, taking chunks
+** of travellers in turn.  Then times
 ** document lookups on one thread: one at a time (liaison_doc_lookup) and
 ** in batches (liaison_doc_lookup_batch) over a million distinct numbers.
 ** Loading and parsing are timed apart from screening.
@@ -16,6 +17,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,12 @@
 typedef struct job {
     const liaison_engine *e;
     liaison_query *q;
-    size_t from, to;
+    size_t n;                   /* travellers */
+    atomic_size_t *next;        /* the next chunk to take, shared */
     long hits, doc_hits, errors;
 } job;
+
+#define CHUNK 64                /* travellers taken at a time */
 
 static double now_s(void)
 {
@@ -56,13 +61,20 @@ static void *screen_range(void *arg)
     memset(&res, 0, sizeof(res));
     if (liaison_searcher_new(j->e, &s))
         die("searcher");
-    for (i = j->from; i < j->to; i++) {
-        if (liaison_screen(s, &j->q[i], &o, &res)) {
-            j->errors++;
-            continue;
+    /* Chunks taken in turn, as `liaison screen --batch` shares its work:
+    ** no thread idles while the other finishes a costlier half. */
+    for (;;) {
+        size_t from = atomic_fetch_add(j->next, CHUNK), to = from + CHUNK;
+        if (from >= j->n)
+            break;
+        for (i = from; i < to && i < j->n; i++) {
+            if (liaison_screen(s, &j->q[i], &o, &res)) {
+                j->errors++;
+                continue;
+            }
+            if (res.n_hits)
+                j->hits++;
         }
-        if (res.n_hits)
-            j->hits++;
     }
     liaison_result_fini(&res);
     liaison_searcher_free(s);
@@ -131,6 +143,7 @@ int main(int argc, char **argv)
     struct dirent *de;
     pthread_t th[64];
     job jobs[64];
+    atomic_size_t next;
     FILE *fo;
     int c;
     long single_hits = 0, batch_hits = 0;
@@ -201,12 +214,13 @@ int main(int argc, char **argv)
 
     /* Screen every traveller on all threads. */
     t0 = now_s();
+    atomic_init(&next, 0);
     for (i = 0; i < threads; i++) {
         memset(&jobs[i], 0, sizeof(jobs[i]));
         jobs[i].e = e;
         jobs[i].q = q;
-        jobs[i].from = (size_t)(nt * i / threads);
-        jobs[i].to = (size_t)(nt * (i + 1) / threads);
+        jobs[i].n = (size_t)nt;
+        jobs[i].next = &next;
         pthread_create(&th[i], NULL, screen_range, &jobs[i]);
     }
     for (i = 0; i < threads; i++) {
