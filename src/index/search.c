@@ -86,7 +86,7 @@ typedef struct exp_cache_item {
 typedef struct exp_cache_ent {
     uint64_t key;
     int32_t cls;
-    uint8_t used, form_len;
+    uint8_t used, form_len, flags;
     uint16_t n;
     char form[40];
 } exp_cache_ent;
@@ -318,7 +318,10 @@ static double tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
         return r->sim[qi];
     }
     idx_vtok_view(s->e, tok, &v);
-    sim = match_tok_sim(&s->qt[qi], &v, &h);
+    /* Rounded as the row keeps it, so that the answer is the same
+    ** whether it was computed now or earlier (or by an expansion this
+    ** searcher remembers). */
+    sim = (float)match_tok_sim(&s->qt[qi], &v, &h);
     if (r) {
         r->sim[qi] = (float)sim;
         r->how[qi] = (uint8_t)h;
@@ -384,11 +387,15 @@ static void expand_fresh(liaison_searcher *s, int qi);
 ** Yilmaz), and a part's expansion depends on nothing but the part and the
 ** engine, which never changes under a searcher: each searcher keeps the
 ** expansions of recent parts, direct-mapped by a hash of the part. */
+/* The flags match_tok_sim reads: a part's expansion depends on them. */
+#define EXP_FLAGS (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL | TEXT_TOK_TITLE | \
+                   TEXT_TOK_SYLLABIC)
+
 static uint64_t part_key(const match_tok *q)
 {
     uint64_t h = util_hash(q->form, q->form_len);
     return h ^ ((uint64_t)(uint32_t)q->cls * 0x9E3779B97F4A7C15ULL) ^
-           ((uint64_t)(q->flags & (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL)) << 56);
+           ((uint64_t)(q->flags & EXP_FLAGS) << 56);
 }
 
 /* The slot of a part's expansion in the small table (big 0) or the big
@@ -412,7 +419,8 @@ static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
     for (big = 0; big < 2; big++) {
         exp_cache_ent *c = cache_at(s, key, big, items);
         if (c->used && c->key == key && c->form_len == q->form_len &&
-            c->cls == q->cls && !memcmp(c->form, q->form, q->form_len))
+            c->cls == q->cls && c->flags == (q->flags & EXP_FLAGS) &&
+            !memcmp(c->form, q->form, q->form_len))
             return c;
     }
     return NULL;
@@ -430,6 +438,7 @@ static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
     c->used = 1;
     c->key = key;
     c->cls = q->cls;
+    c->flags = (uint8_t)(q->flags & EXP_FLAGS);
     c->form_len = q->form_len;
     memcpy(c->form, q->form, q->form_len);
     c->n = (uint16_t)(to - from);
