@@ -569,6 +569,66 @@ TEST(answers_do_not_depend_on_earlier_queries)
     liaison_engine_free(e);
 }
 
+/* A record's nationality agrees or disagrees with the traveller's, with
+** one nationality (kept in the record itself) or several; the
+** explanation names the record's. */
+TEST(nationalities_one_or_several)
+{
+    static const char *const one[] = {"MAR"}, *const two[] = {"TUR", "DEU"};
+    static const struct {
+        const char *name, *nat, *id, *why;
+    } cases[] = {
+        {"Karim Bennani", "MAR", "n1", "nationality: MAR (same)"},
+        {"Karim Bennani", "FRA", "n1", "record says MAR"},
+        {"Kemal Aydin", "DEU", "n2", "nationality: DEU (same)"},
+        {"Kemal Aydin", "TUR", "n2", "nationality: TUR (same)"},
+        {"Kemal Aydin", "FRA", "n2", "record says TUR and others"},
+    };
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_record r;
+    liaison_name nm;
+    liaison_screen_opts o = {0, 5, 1, 0};
+    liaison_query q;
+    size_t i, k;
+    memset(&res, 0, sizeof(res));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i < 2; i++) {
+        memset(&r, 0, sizeof(r));
+        nm.full = i ? "Kemal Aydin" : "Karim Bennani";
+        nm.type = NULL;
+        r.id = i ? "n2" : "n1";
+        r.list = "wanted";
+        r.names = &nm;
+        r.n_names = 1;
+        r.nationalities = i ? two : one;
+        r.n_nationalities = i ? 2 : 1;
+        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+        int found = 0;
+        memset(&q, 0, sizeof(q));
+        q.name = cases[i].name;
+        q.nationality = cases[i].nat;
+        CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+        CHECK(res.n_hits >= 1);
+        if (res.n_hits < 1)
+            continue;
+        CHECK_STR(res.hits[0].id, cases[i].id);
+        for (k = 0; k < res.hits[0].n_why; k++)
+            found |= strstr(res.hits[0].why[k], cases[i].why) != NULL;
+        for (k = 0; !found && k < res.hits[0].n_why; k++)
+            fprintf(stderr, "case %zu: why %s\n", i, res.hits[0].why[k]);
+        CHECK(found);
+    }
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
 /* Fail each allocation of a small build and screen in turn: every failure
 ** is reported, nothing leaks (the harness counts), nothing crashes. */
 TEST(out_of_memory_everywhere)

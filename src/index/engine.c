@@ -361,6 +361,11 @@ int liaison_engine_add(liaison_engine *e, const liaison_record *r)
         ir = &IDX_AT(e->recs, idx_rec, rec);
         ir->nnat++;
     }
+    if (ir->nnat == 1) {
+        /* The usual single nationality is kept in the record itself. */
+        e->nats.n--;
+        memcpy(&ir->nat, (const char *)e->nats.p + 4 * e->nats.n, 4);
+    }
     for (i = 0; i < r->n_names && !rc; i++)
         if (r->names[i].full)
             rc = add_name(e, rec, r->names[i].full);

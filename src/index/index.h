@@ -68,7 +68,8 @@ typedef struct idx_name {
 typedef struct idx_rec {
     uint32_t id, list, owner, category;   /* string offsets (0: none) */
     uint32_t dob;               /* index into dates */
-    uint32_t nat;               /* index into nats (4 bytes each) */
+    uint32_t nat;               /* index into nats (4 bytes each); with
+                                   one nationality, its code itself */
     uint8_t ndob, nnat;
     uint8_t kind, sharing;
     char gender;                /* 'M', 'F' or 0 */

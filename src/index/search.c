@@ -692,6 +692,8 @@ static void load_name(liaison_searcher *s, uint32_t n, int views)
 
 static const char *rec_nat(const liaison_engine *e, const idx_rec *r, int i)
 {
+    if (r->nnat == 1)
+        return (const char *)&r->nat;
     return (const char *)e->nats.p + 4 * (size_t)(r->nat + (uint32_t)i);
 }
 
@@ -1048,7 +1050,7 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
     rec = &IDX_AT(e->recs, idx_rec, nm->rec);
     if (rec->ndob)
         PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
-    if (rec->nnat)
+    if (rec->nnat > 1)
         PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
     for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8; u++) {
         uint32_t t = IDX_AT(e->units, idx_unit, u).tok;
