@@ -48,6 +48,11 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s,
 int cli_parse_size(const char *cmd, const char *opt, const char *s,
                    long lo, long hi, long *out);
 
+/* Open the existing store at db for command cmd; when there is none or it
+** cannot be opened, say so (with how to create one) and return
+** CLI_ERROR. */
+int cli_open_store(const char *cmd, const char *db, store **s);
+
 /* Append one entry to s's audit trail as "cli:<login>" (the operating-
 ** system user running the command), joining the open transaction if there
 ** is one.  agency and purpose may be NULL. */

@@ -26,20 +26,6 @@ static const char audit_usage[] =
     "           first broken entry.  Exit status 1 when the chain is broken.\n"
     "  list     entries after SEQ (default 0), oldest first\n";
 
-static int open_db(const char *db, store **s)
-{
-    struct liaison_err err;
-    int rc;
-    memset(&err, 0, sizeof(err));
-    rc = store_open(db, s, &err);
-    if (rc == LIAISON_ENOTFOUND)
-        return cli_fail("audit", "%s: no store here", db);
-    if (rc)
-        return cli_fail("audit", "%s: %s", db,
-                        err.msg[0] ? err.msg : liaison_strerror(rc));
-    return CLI_OK;
-}
-
 static int verify(const char *db, const char *anchor_s, int json)
 {
     audit_verify_report rep;
@@ -65,7 +51,7 @@ static int verify(const char *db, const char *anchor_s, int json)
         anchor.hash = hash;
         ap = &anchor;
     }
-    if (open_db(db, &s))
+    if (cli_open_store("audit", db, &s))
         return CLI_ERROR;
     rc = audit_verify(s, ap, &rep);
     if (rc) {
@@ -153,7 +139,7 @@ static int list(const char *db, long after, long limit, int json)
     list_ctx c;
     store *s = NULL;
     int rc;
-    if (open_db(db, &s))
+    if (cli_open_store("audit", db, &s))
         return CLI_ERROR;
     memset(&c, 0, sizeof(c));
     c.json = json;

@@ -86,22 +86,6 @@ int cli_init(int argc, char **argv)
     return CLI_OK;
 }
 
-/* Open an existing store with a helpful message when there is none. */
-static int open_store(const char *cmd, const char *db, store **s)
-{
-    struct liaison_err err;
-    int rc;
-    memset(&err, 0, sizeof(err));
-    rc = store_open(db, s, &err);
-    if (rc == LIAISON_ENOTFOUND)
-        return cli_fail(cmd, "%s: no store here (create one with 'liaison "
-                        "init --db %s')", db, db);
-    if (rc)
-        return cli_fail(cmd, "%s: %s", db,
-                        err.msg[0] ? err.msg : liaison_strerror(rc));
-    return CLI_OK;
-}
-
 /* ---------------------------------------------------------------- import */
 
 static const char import_usage[] =
@@ -322,7 +306,7 @@ int cli_import(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage(stderr, import_usage, CLI_ERROR);
-    if (open_store("import", db, &s))
+    if (cli_open_store("import", db, &s))
         return CLI_ERROR;
     for (i = optind; i < argc && rc == CLI_OK; i++)
         rc = import_file(s, argv[i], kind, list, &bad);
@@ -362,7 +346,7 @@ int cli_stats(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(stderr, stats_usage, CLI_ERROR);
-    if (open_store("stats", db, &s))
+    if (cli_open_store("stats", db, &s))
         return CLI_ERROR;
     rc = store_get_stats(s, &st);
     if (rc) {

@@ -50,21 +50,6 @@ static const char peer_usage[] =
     "  remove   stop trusting a partner (a running server refuses it within\n"
     "           its --auth-cache-ms)\n";
 
-static int open_db(const char *cmd, const char *db, store **s)
-{
-    struct liaison_err err;
-    int rc;
-    memset(&err, 0, sizeof(err));
-    rc = store_open(db, s, &err);
-    if (rc == LIAISON_ENOTFOUND)
-        return cli_fail(cmd, "%s: no store here (create one with 'liaison "
-                        "init --db %s --agency ID')", db, db);
-    if (rc)
-        return cli_fail(cmd, "%s: %s", db,
-                        err.msg[0] ? err.msg : liaison_strerror(rc));
-    return CLI_OK;
-}
-
 /* The key file: --key-file, or PATH.key beside a SQLite store. */
 static int key_path(const char *cmd, const char *db, const char *given,
                     char *out, size_t n)
@@ -90,7 +75,7 @@ static int key_show(const char *db, const char *keyfile, int json)
     int rc;
     memset(&err, 0, sizeof(err));
     if (key_path("key", db, keyfile, path, sizeof(path)) ||
-        open_db("key", db, &s))
+        cli_open_store("key", db, &s))
         return CLI_ERROR;
     rc = fed_identity_load(path, store_agency(s), &id, &err);
     if (rc) {
@@ -118,7 +103,7 @@ static int key_create(const char *db, const char *keyfile)
     int rc;
     memset(&err, 0, sizeof(err));
     if (key_path("key", db, keyfile, path, sizeof(path)) ||
-        open_db("key", db, &s))
+        cli_open_store("key", db, &s))
         return CLI_ERROR;
     if (!fed_agency_ok(store_agency(s))) {
         store_close(s);
@@ -245,7 +230,7 @@ static int peer_add(const char *db, const char *agency, const char *url,
         return cli_fail("peer", "--key: %s", err.msg);
     if (ca && check_ca(ca, ca_abs, sizeof(ca_abs)))
         return CLI_ERROR;
-    if (open_db("peer", db, &s))
+    if (cli_open_store("peer", db, &s))
         return CLI_ERROR;
     if (store_agency(s) && !strcmp(store_agency(s), agency)) {
         store_close(s);
@@ -310,7 +295,7 @@ static int peer_list(const char *db, int json)
 {
     store *s = NULL;
     int rc;
-    if (open_db("peer", db, &s))
+    if (cli_open_store("peer", db, &s))
         return CLI_ERROR;
     rc = store_peer_each(s, on_peer, &json);
     if (rc)
@@ -324,7 +309,7 @@ static int peer_remove(const char *db, const char *agency)
     store_peer p;
     store *s = NULL;
     int rc;
-    if (open_db("peer", db, &s))
+    if (cli_open_store("peer", db, &s))
         return CLI_ERROR;
     memset(&p, 0, sizeof(p));
     p.agency = agency;

@@ -80,13 +80,9 @@ static int load_engine(screen_args *a, liaison_engine **e)
 {
     struct liaison_err err;
     int rc;
+    if (cli_open_store("screen", a->db, &a->st))
+        return CLI_ERROR;
     memset(&err, 0, sizeof(err));
-    rc = store_open(a->db, &a->st, &err);
-    if (rc == LIAISON_ENOTFOUND)
-        return cli_fail("screen", "%s: no store here (create one with "
-                        "'liaison init --db %s')", a->db, a->db);
-    if (rc)
-        return cli_fail("screen", "%s: %s", a->db, err.msg);
     rc = policy_engine_load(a->st, POLICY_VIEW_OWN, NULL, e, NULL, &err);
     if (rc)
         return cli_fail("screen", "%s: %s", a->db, err.msg);

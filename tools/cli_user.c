@@ -31,21 +31,6 @@ static const char user_usage[] =
     "           within its --auth-cache-ms, 1 s by default)\n"
     "  list     accounts and their state (never tokens or hashes)\n";
 
-static int open_db(const char *db, store **s)
-{
-    struct liaison_err err;
-    int rc;
-    memset(&err, 0, sizeof(err));
-    rc = store_open(db, s, &err);
-    if (rc == LIAISON_ENOTFOUND)
-        return cli_fail("user", "%s: no store here (create one with "
-                        "'liaison init --db %s')", db, db);
-    if (rc)
-        return cli_fail("user", "%s: %s", db,
-                        err.msg[0] ? err.msg : liaison_strerror(rc));
-    return CLI_OK;
-}
-
 static int audit_account(store *s, const char *action, const char *name,
                          const char *agency, const char *role)
 {
@@ -91,7 +76,7 @@ static int user_add(const char *db, const char *agency, const char *role,
     if (policy_token_new(token) ||
         policy_token_hash(token, strlen(token), hash))
         return cli_fail("user", "cannot make a token (libsodium)");
-    if (open_db(db, &s))
+    if (cli_open_store("user", db, &s))
         goto fail;
     rc = store_begin(s);
     if (!rc)
@@ -127,7 +112,7 @@ static int user_revoke(const char *db, const char *name)
 {
     store *s = NULL;
     int rc;
-    if (open_db(db, &s))
+    if (cli_open_store("user", db, &s))
         return CLI_ERROR;
     rc = store_begin(s);
     if (!rc)
@@ -179,7 +164,7 @@ static int user_list(const char *db, int json)
 {
     store *s = NULL;
     int rc;
-    if (open_db(db, &s))
+    if (cli_open_store("user", db, &s))
         return CLI_ERROR;
     rc = store_user_list(s, on_user, &json);
     if (rc)

@@ -53,6 +53,21 @@ int cli_fail(const char *cmd, const char *fmt, ...)
     return CLI_ERROR;
 }
 
+int cli_open_store(const char *cmd, const char *db, store **s)
+{
+    struct liaison_err err;
+    int rc;
+    memset(&err, 0, sizeof(err));
+    rc = store_open(db, s, &err);
+    if (rc == LIAISON_ENOTFOUND)
+        return cli_fail(cmd, "%s: no store here (create one with 'liaison "
+                        "init --db %s')", db, db);
+    if (rc)
+        return cli_fail(cmd, "%s: %s", db,
+                        err.msg[0] ? err.msg : liaison_strerror(rc));
+    return CLI_OK;
+}
+
 int cli_audit_append(store *s, const char *agency, const char *action,
                      const char *purpose, const char *detail_json)
 {
