@@ -75,56 +75,6 @@ static int split_requester(srv_req *r, json_t *o, requester *q,
     return fed_json_dump(o, rest) ? -1 : 0;
 }
 
-/* As h_screen.c: the subject's name and first document, then each other
-** document alone, merged by record. */
-static int pscreen(srv_req *r, srv_slot *sl, const srv_screen_req *q,
-                   const liaison_screen_opts *opts, liaison_result *merged,
-                   const liaison_result **out)
-{
-    size_t i, n = 0, total, k;
-    liaison_hit *hits;
-    int rc = liaison_screen(sl->searcher, &q->q, opts, &sl->res[0]);
-    *out = &sl->res[0];
-    if (rc || q->n_docs < 2)
-        return rc;
-    total = sl->res[0].n_hits;
-    for (i = 1; i < q->n_docs; i++) {
-        liaison_query dq;
-        memset(&dq, 0, sizeof(dq));
-        dq.doc = q->docs[i].number;
-        dq.doc_country = q->docs[i].country;
-        if ((rc = liaison_screen(sl->searcher, &dq, opts, &sl->res[i])))
-            return rc;
-        total += sl->res[i].n_hits;
-    }
-    hits = util_arena_alloc(&r->arena, (total ? total : 1) * sizeof(*hits));
-    if (!hits)
-        return LIAISON_ENOMEM;
-    for (i = 0; i < q->n_docs; i++)
-        for (k = 0; k < sl->res[i].n_hits; k++) {
-            const liaison_hit *h = &sl->res[i].hits[k];
-            size_t j;
-            for (j = 0; j < n && strcmp(hits[j].id, h->id); j++)
-                ;
-            if (j == n)
-                hits[n++] = *h;
-            else if (h->score > hits[j].score)
-                hits[j] = *h;
-        }
-    for (i = 1; i < n; i++)     /* insertion sort: a handful of hits */
-        for (k = i; k > 0 && hits[k].score > hits[k - 1].score; k--) {
-            liaison_hit t = hits[k];
-            hits[k] = hits[k - 1];
-            hits[k - 1] = t;
-        }
-    memset(merged, 0, sizeof(*merged));
-    merged->hits = hits;
-    merged->n_hits = n < opts->limit ? n : opts->limit;
-    merged->took_us = sl->res[0].took_us;
-    *out = merged;
-    return LIAISON_OK;
-}
-
 /* One hit as the partner sees it (note 1). */
 static int hit_out(srv_req *r, store *st, const liaison_hit *h,
                    const char *requester_agency, util_buf *o)
@@ -308,7 +258,7 @@ static int peer_answer(srv_req *r, const srv_screen_req *q,
     r->eng = srv_engine_acquire(s);
     if (!(sl = srv_engine_pslot(r->eng, r->t)))
         return LIAISON_ESTATE;
-    rc = pscreen(r, sl, q, &opts, &merged, &res);
+    rc = srv_screen_subject(r, sl, q, &opts, &merged, &res);
     util_buf_init(&d, (size_t)4 << 20);
     util_buf_reset(&r->out);
     if (!rc)

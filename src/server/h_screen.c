@@ -43,11 +43,9 @@ static int cmp_hits(const void *a, const void *b)
     return strcmp(x->id ? x->id : "", y->id ? y->id : "");
 }
 
-/* Screen q and its extra documents; *out points at the result to render
-** (slot->res[0], or a merged one in the arena). */
-static int screen_one(srv_req *r, srv_slot *sl, const srv_screen_req *q,
-                      const liaison_screen_opts *opts, liaison_result *merged,
-                      const liaison_result **out)
+int srv_screen_subject(srv_req *r, srv_slot *sl, const srv_screen_req *q,
+                       const liaison_screen_opts *opts,
+                       liaison_result *merged, const liaison_result **out)
 {
     size_t i, n = 0, total, k;
     liaison_hit *hits;
@@ -258,7 +256,7 @@ enum srv_outcome srv_h_screen(srv_req *r)
     sl = get_slot(r, r->eng, &tmp);
     if (!sl)
         return srv_req_fail(r, 500, "internal", "out of memory");
-    rc = screen_one(r, sl, q, &opts, &merged, &res);
+    rc = srv_screen_subject(r, sl, q, &opts, &merged, &res);
     util_buf_init(&d, (size_t)4 << 20);
     if (!rc)
         rc = fmt_result_json(&r->out, NULL, &q->q, res);
@@ -418,7 +416,7 @@ static int batch_query(srv_req *r, srv_slot *sl, const liaison_query *lq,
         q->docs[0].country = lq->doc_country;
         q->n_docs = 1;
     }
-    rc = screen_one(r, sl, q, &b->opts, &merged, &res);
+    rc = srv_screen_subject(r, sl, q, &b->opts, &merged, &res);
     if (rc == LIAISON_EINVAL || rc == LIAISON_EUTF8)
         return error_line(b, qid, line, "bad_query",
                           rc == LIAISON_EUTF8 ? "the query is not valid "

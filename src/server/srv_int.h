@@ -241,6 +241,13 @@ srv_slot *srv_engine_slot(srv_engine *e, srv_tctx *t);
 srv_slot *srv_engine_pslot(srv_engine *e, srv_tctx *t);
 /* Ask for a rebuild now (after a write through the API). */
 void srv_engines_kick(srv *s);
+/* Screen q's subject (name and first document) and each other document
+** alone with sl's searcher; several results are merged by record into
+** *merged (hits in r's arena), best first.  *out points at the result to
+** render (sl->res[0] or merged).  h_screen.c; used by the peer route. */
+int srv_screen_subject(srv_req *r, srv_slot *sl, const srv_screen_req *q,
+                       const liaison_screen_opts *opts,
+                       liaison_result *merged, const liaison_result **out);
 
 /* ---------------------------------------------------------------- waiting */
 
@@ -309,20 +316,31 @@ typedef struct srv_lane_job {
 
 #define SRV_LANE_THREADS 2
 
+/* A lane: SRV_LANE_THREADS threads, each with its own store handle,
+** running queued jobs in arrival order.  The server has one for store
+** work (s->lane); federation has its own for calls to partners. */
 typedef struct srv_lane {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     srv_lane_job *head, *tail;
     int stop;
+    int inited;                 /* lock and cond made */
     pthread_t threads[SRV_LANE_THREADS];
     store *st[SRV_LANE_THREADS];
     int n_started;
 } srv_lane;
 
-int srv_lane_start(srv *s, struct liaison_err *err);
-void srv_lane_stop(srv *s);
-/* Suspend r and run fn(r, store) on a lane thread; fn fills r's response
-** (r->status, r->out); the request is then resumed and sent. */
+/* Open the threads' store handles on db and start them; name says which
+** lane in errors. */
+int srv_lane_start(srv_lane *l, const char *db, const char *name,
+                   struct liaison_err *err);
+/* Drain the queue, join the threads, close their stores (nothing when the
+** lane was never started). */
+void srv_lane_stop(srv_lane *l);
+/* Suspend r and run fn(r, store) on one of l's threads; fn fills r's
+** response (r->status, r->out); the request is then resumed and sent. */
+enum srv_outcome srv_lane_submit(srv_lane *l, srv_req *r, srv_lane_fn fn);
+/* The same on the server's store lane. */
 enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn);
 
 /* ---------------------------------------------------------------- metrics */
