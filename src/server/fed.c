@@ -41,7 +41,6 @@
 
 #include "server/srv_int.h"
 
-#define FED_LANE_THREADS 2
 
 /* Refusals and partner outcomes counted for /metrics. */
 static const char *const refusal_kinds[] = {
@@ -65,14 +64,7 @@ struct srv_fed {
     srv_peers *peers;
     uint64_t peers_at;
     store *pst;
-    /* the lane (note 5) */
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
-    srv_lane_job *head, *tail;
-    int stop;
-    pthread_t threads[FED_LANE_THREADS];
-    store *st[FED_LANE_THREADS];
-    int n_started;
+    srv_lane lane;              /* note 5 */
     /* metrics */
     atomic_ullong accepted;
     atomic_ullong refused[REFUSAL_KINDS];
@@ -209,66 +201,13 @@ fed_client *srv_fed_client(srv *s)
 
 /* ---------------------------------------------------------------- the lane */
 
-static void *lane_main(void *arg)
-{
-    void **a = arg;
-    srv *s = a[0];
-    store *st = a[1];
-    srv_fed *f = s->fed;
-    util_free(a);
-    for (;;) {
-        srv_lane_job *j;
-        pthread_mutex_lock(&f->qlock);
-        while (!f->head && !f->stop)
-            pthread_cond_wait(&f->qcond, &f->qlock);
-        j = f->head;
-        if (j) {
-            f->head = j->next;
-            if (!f->head)
-                f->tail = NULL;
-        }
-        pthread_mutex_unlock(&f->qlock);
-        if (!j)
-            break;
-        j->fn(j->r, st);
-        srv_req_resume(j->r);
-    }
-    return NULL;
-}
-
 enum srv_outcome srv_fed_lane_run(srv_req *r, srv_lane_fn fn)
 {
     srv_fed *f = r->s->fed;
-    srv_lane_job *j;
     if (!f)
         return srv_req_fail(r, 501, "federation_disabled", "federation is "
                             "not configured on this node (no key file)");
-    j = util_arena_alloc(&r->arena, sizeof(*j));
-    if (!j)
-        return srv_req_fail(r, 500, "internal", "out of memory");
-    j->next = NULL;
-    j->r = r;
-    j->fn = fn;
-    if (srv_req_suspend(r)) {
-        r->close = 1;
-        return srv_req_fail(r, 503, "shutting_down", "the server is "
-                            "stopping");
-    }
-    pthread_mutex_lock(&f->qlock);
-    if (f->stop) {
-        pthread_mutex_unlock(&f->qlock);
-        srv_req_fail(r, 503, "shutting_down", "the server is stopping");
-        srv_req_resume(r);
-        return SRV_WAIT;
-    }
-    if (f->tail)
-        f->tail->next = j;
-    else
-        f->head = j;
-    f->tail = j;
-    pthread_cond_signal(&f->qcond);
-    pthread_mutex_unlock(&f->qlock);
-    return SRV_WAIT;
+    return srv_lane_submit(&f->lane, r, fn);
 }
 
 /* ---------------------------------------------------------------- life */
@@ -277,7 +216,7 @@ int srv_fed_start(srv *s, struct liaison_err *err)
 {
     srv_fed *f;
     long loaded = 0;
-    int rc, i;
+    int rc;
     if (!s->cfg.fed_key)
         return LIAISON_OK;
     if (!s->node_agency)
@@ -287,8 +226,6 @@ int srv_fed_start(srv *s, struct liaison_err *err)
     if (!f)
         return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
     pthread_mutex_init(&f->plock, NULL);
-    pthread_mutex_init(&f->qlock, NULL);
-    pthread_cond_init(&f->qcond, NULL);
     s->fed = f;
     f->timeout_ms = s->cfg.partner_timeout_ms > 0
                         ? s->cfg.partner_timeout_ms
@@ -311,47 +248,23 @@ int srv_fed_start(srv *s, struct liaison_err *err)
                         "the audit trail: %s", store_last_error(f->pst));
     if ((rc = fed_client_new(f->id, &f->client, err)))
         return rc;
-    for (i = 0; i < FED_LANE_THREADS; i++) {
-        void **a;
-        if ((rc = store_open(s->db, &f->st[i], err)))
-            return rc;
-        a = util_malloc(2 * sizeof(void *));
-        if (!a)
-            return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
-        a[0] = s;
-        a[1] = f->st[i];
-        if (pthread_create(&f->threads[i], NULL, lane_main, a)) {
-            util_free(a);
-            return util_err(err, LIAISON_ENOMEM, 0, 0,
-                            "cannot start the federation lane");
-        }
-        f->n_started++;
-    }
+    if ((rc = srv_lane_start(&f->lane, s->db, "federation lane", err)))
+        return rc;
     return LIAISON_OK;
 }
 
 void srv_fed_stop(srv *s)
 {
     srv_fed *f = s->fed;
-    int i;
     if (!f)
         return;
-    pthread_mutex_lock(&f->qlock);
-    f->stop = 1;
-    pthread_cond_broadcast(&f->qcond);
-    pthread_mutex_unlock(&f->qlock);
-    for (i = 0; i < f->n_started; i++)
-        pthread_join(f->threads[i], NULL);
+    srv_lane_stop(&f->lane);
     fed_client_free(f->client);
-    for (i = 0; i < FED_LANE_THREADS; i++)
-        store_close(f->st[i]);
     srv_fed_peers_release(f->peers);
     store_close(f->pst);
     fed_nonces_free(f->nonces);
     fed_identity_free(f->id);
     util_free(f->contact);
-    pthread_cond_destroy(&f->qcond);
-    pthread_mutex_destroy(&f->qlock);
     pthread_mutex_destroy(&f->plock);
     util_free(f);
     s->fed = NULL;

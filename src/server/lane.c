@@ -9,7 +9,8 @@
 ** which the worker then sends.  Workers thus keep serving other
 ** connections (and screenings) while a 64 MiB upload is committed.  Jobs
 ** run in arrival order on whichever lane thread is free; at shutdown the
-** queue is drained before the threads exit.
+** queue is drained before the threads exit.  The federation lane
+** (fed.c) is another srv_lane.
 */
 #include <string.h>
 
@@ -18,9 +19,8 @@
 static void *lane_main(void *arg)
 {
     void **a = arg;
-    srv *s = a[0];
+    srv_lane *l = a[0];
     store *st = a[1];
-    srv_lane *l = &s->lane;
     util_free(a);
     for (;;) {
         srv_lane_job *j;
@@ -42,36 +42,38 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-int srv_lane_start(srv *s, struct liaison_err *err)
+int srv_lane_start(srv_lane *l, const char *db, const char *name,
+                   struct liaison_err *err)
 {
-    srv_lane *l = &s->lane;
     int i, rc;
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->cond, NULL);
+    l->inited = 1;
     for (i = 0; i < SRV_LANE_THREADS; i++) {
         void **a;
-        rc = store_open(s->db, &l->st[i], err);
+        rc = store_open(db, &l->st[i], err);
         if (rc)
             return rc;
         a = util_malloc(2 * sizeof(void *));
         if (!a)
             return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
-        a[0] = s;
+        a[0] = l;
         a[1] = l->st[i];
         if (pthread_create(&l->threads[i], NULL, lane_main, a)) {
             util_free(a);
-            return util_err(err, LIAISON_ENOMEM, 0, 0,
-                            "cannot start the store lane");
+            return util_err(err, LIAISON_ENOMEM, 0, 0, "cannot start the %s",
+                            name);
         }
         l->n_started++;
     }
     return LIAISON_OK;
 }
 
-void srv_lane_stop(srv *s)
+void srv_lane_stop(srv_lane *l)
 {
-    srv_lane *l = &s->lane;
     int i;
+    if (!l->inited)
+        return;
     pthread_mutex_lock(&l->lock);
     l->stop = 1;
     pthread_cond_broadcast(&l->cond);
@@ -85,11 +87,11 @@ void srv_lane_stop(srv *s)
     }
     pthread_cond_destroy(&l->cond);
     pthread_mutex_destroy(&l->lock);
+    l->inited = 0;
 }
 
-enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn)
+enum srv_outcome srv_lane_submit(srv_lane *l, srv_req *r, srv_lane_fn fn)
 {
-    srv_lane *l = &r->s->lane;
     srv_lane_job *j = util_arena_alloc(&r->arena, sizeof(*j));
     if (!j)
         return srv_req_fail(r, 500, "internal", "out of memory");
@@ -116,4 +118,9 @@ enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn)
     pthread_cond_signal(&l->cond);
     pthread_mutex_unlock(&l->lock);
     return SRV_WAIT;
+}
+
+enum srv_outcome srv_lane_run(srv_req *r, srv_lane_fn fn)
+{
+    return srv_lane_submit(&r->s->lane, r, fn);
 }

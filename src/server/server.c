@@ -689,8 +689,7 @@ static void teardown(srv *s)
         close(s->listen_fd);
     s->listen_fd = -1;
     srv_fed_stop(s);
-    if (s->lane.n_started || s->lane.st[0])
-        srv_lane_stop(s);
+    srv_lane_stop(&s->lane);
     if (s->aq.started || s->aq.st)
         srv_auditq_stop(s);
     if (s->eng.cur || s->eng.st)
@@ -784,7 +783,7 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         rc = util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
         goto fail;
     }
-    if ((rc = srv_auditq_start(s, err)) || (rc = srv_lane_start(s, err)) ||
+    if ((rc = srv_auditq_start(s, err)) || (rc = srv_lane_start(&s->lane, s->db, "store lane", err)) ||
         (rc = srv_fed_start(s, err)) || (rc = load_tls(s, err)) ||
         (rc = bind_listen(s, cfg->listen, err)))
         goto fail;
