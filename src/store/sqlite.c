@@ -43,6 +43,8 @@
 
 #define STORE_APP_ID 0x4C494153      /* "LIAS" */
 #define BUSY_TIMEOUT_MS 10000
+#define WAL_CUT_LIMIT "67108864"        /* WAL kept after a checkpoint: 64 MiB */
+#define WAL_KEEP_LIMIT "1073741824"     /* ...by a busy writer (sq_set_sync) */
 
 static const char *const sq_sql[SQ_COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
@@ -545,14 +547,22 @@ static void sq_close(store *s)
 /* Durability (store.h).  Not full: synchronous=NORMAL (WAL mode stays
 ** consistent; a commit is durable once the WAL is synced) and no
 ** automatic checkpoints on this handle: each would fsync inside one of its
-** commits. */
+** commits.  Nor is the WAL cut back to WAL_CUT_LIMIT when this handle
+** starts it over: the log of a busy writer is overwritten in place, at
+** the size it grew to (up to WAL_KEEP_LIMIT).  Cutting 200 MiB off it and
+** growing it again stalled the commit that restarted the log for ~100 ms
+** on ext4, and every request waiting on that commit with it. */
 static int sq_set_sync(store *s, int full)
 {
     sq_store *q = (sq_store *)s;
     int rc = sqlite3_exec(q->db, full ? "PRAGMA synchronous = FULL;"
-                                        "PRAGMA wal_autocheckpoint = 1000"
+                                        "PRAGMA wal_autocheckpoint = 1000;"
+                                        "PRAGMA journal_size_limit = "
+                                        WAL_CUT_LIMIT
                                       : "PRAGMA synchronous = NORMAL;"
-                                        "PRAGMA wal_autocheckpoint = 0",
+                                        "PRAGMA wal_autocheckpoint = 0;"
+                                        "PRAGMA journal_size_limit = "
+                                        WAL_KEEP_LIMIT,
                           NULL, NULL, NULL);
     return rc == SQLITE_OK ? LIAISON_OK : sq_fail(q, rc, "setting sync");
 }
@@ -715,7 +725,7 @@ static int configure(sq_store *q)
     return exec_sql(q, "PRAGMA synchronous = FULL;"
                     "PRAGMA foreign_keys = ON;"
                     "PRAGMA cache_size = -16384;"
-                    "PRAGMA journal_size_limit = 67108864",
+                    "PRAGMA journal_size_limit = " WAL_CUT_LIMIT,
                     "configuring the store");
 }
 

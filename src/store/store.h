@@ -96,9 +96,10 @@ int store_in_transaction(store *s);
 ** stops checkpointing on this handle's commits (a checkpoint fsyncs inside
 ** the commit that runs it): call store_checkpoint() from another handle
 ** to copy the log back into the database, and now and then from this one,
-** between commits, to let the log start over.  For a writer that commits
-** often and cannot wait for a disk flush each time (the server's audit
-** writer). */
+** between commits, to let the log start over; SQLite then keeps the log
+** file at the size it reached (up to 1 GiB) rather than cutting it back
+** each time.  For a writer that commits often and cannot wait for a disk
+** flush each time (the server's audit writer). */
 int store_set_sync(store *s, int full);
 /* Make every commit made so far by any handle durable (fsync the SQLite
 ** WAL; on PostgreSQL, a synchronous commit flushes the WAL).  Takes no
