@@ -4,7 +4,7 @@
 #
 #   bench/http/run.sh [--records N] [--duration S] [--connections C]
 #                     [--wrk-threads T] [--bodies mix|doc|both] [--sync normal|full]
-#                     [--soak SECONDS] [--out DIR] [--quick]
+#                     [--rate R] [--soak SECONDS] [--out DIR] [--quick]
 #
 # 1. builds liaison (make B=$B, default build) and bench/http/inproc.c;
 # 2. makes a deterministic watchlist of N records (default 100000) and a
@@ -17,7 +17,11 @@
 # 4. measures the same bodies in-process: parsed by the server's parser and
 #    screened with liaison_screen() in a loop on 2 threads (inproc.c);
 # 5. starts `liaison serve` on 127.0.0.1:0 and runs wrk with keep-alive
-#    against POST /v1/screen (bench/http/screen.lua) for each body set;
+#    against POST /v1/screen (bench/http/screen.lua) for each body set,
+#    then bench/http/load.c offering a set load of R requests/s (default
+#    20000) with latencies counted from when each request was due, so
+#    that a server falling behind shows in them (wrk, closed-loop, leaves
+#    out the requests it did not send while waiting);
 # 6. with --soak S, runs wrk S seconds more at full load on the "mix"
 #    bodies, sampling the server's RSS every 10 s: errors and RSS
 #    start/end/max;
@@ -40,6 +44,7 @@ wthreads=2
 bodies=both
 sync=normal
 soak=0
+rate=20000
 out=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -50,9 +55,10 @@ while [ $# -gt 0 ]; do
     --bodies) bodies=$2; shift 2 ;;
     --sync) sync=$2; shift 2 ;;
     --soak) soak=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --quick) records=10000; duration=10; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +97,7 @@ pkgs="libutf8proc icu-uc icu-i18n sqlite3 libpq jansson libxml-2.0 libmicrohttpd
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$root/include" -I"$root/src" \
   $(pkg-config --cflags $pkgs) "$here/inproc.c" "$lib" \
   $(pkg-config --libs $pkgs) -lpthread -lm -o "$out/inproc"
+cc -std=c11 -O2 "$here/load.c" -lpthread -o "$out/load"
 
 # 2. data and 3. store
 db="$out/bench.db"
@@ -218,6 +225,15 @@ for set in $sets; do
     -s "$here/screen.lua" "http://$addr" > "$out/wrk-$set.txt" 2>&1
   wrk_figures "$set" "$out/wrk-$set.txt"
   say "[$set] HTTP: $rps requests/s, $lat; non-200: ${bad:-0}; socket errors: ${sock:-none}"
+  r=$("$out/load" --addr "$addr" --bodies "$f" --connections "$conns" \
+      --threads "$wthreads" --seconds "$duration" --rate "$rate" 2>&1 || true)
+  say "[$set] set load of $rate requests/s: ${r#load: }"
+  put "http_${set}_rate" "$rate"
+  put "http_${set}_at_rate_rps" "$(echo "$r" | sed -n 's/.* \([0-9]*\) requests\/s.*/\1/p')"
+  put "http_${set}_at_rate_p50_ms" "$(echo "$r" | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')"
+  put "http_${set}_at_rate_p99_ms" "$(echo "$r" | sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p')"
+  put "http_${set}_at_rate_p999_ms" "$(echo "$r" | sed -n 's/.*p99\.9 \([0-9.]*\) ms.*/\1/p')"
+  put "http_${set}_at_rate_non200" "$(echo "$r" | sed -n 's/.*non-200: \([0-9]*\).*/\1/p')"
 done
 
 # 6. soak
