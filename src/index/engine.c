@@ -226,6 +226,7 @@ static uint32_t intern_tok(liaison_engine *e, const text_name *n,
     v->skel_len = t->skel_len;
     v->flags = t->flags & (TEXT_TOK_ABJAD | TEXT_TOK_INITIAL);
     v->cls = t->cls;
+    v->ssig = match_skel_sig(text_tok_skel(n, t), t->skel_len);
     v->fsig = match_signature(text_tok_form(n, t), t->form_len);
     v->psig = match_signature(text_tok_phon(n, t), t->phon_len);
     return id;
@@ -719,6 +720,7 @@ void idx_vtok_view(const liaison_engine *e, uint32_t tok, match_tok *out)
     out->skel_len = v->skel_len;
     out->flags = v->flags;
     out->cls = v->cls;
+    out->ssig = v->ssig;
     out->fsig = v->fsig;
     out->psig = v->psig;
 }

@@ -40,6 +40,7 @@ typedef struct idx_vtok {
     int32_t cls;
     uint32_t df;                /* names containing this part */
     float weight;               /* evidence weight in [0,1] */
+    uint32_t ssig;              /* skeleton hash (match_skel_sig) */
     uint64_t fsig, psig;        /* letter signatures (match_signature) */
 } idx_vtok;
 

@@ -37,6 +37,7 @@ typedef struct match_tok {
     uint8_t form_len, phon_len, skel_len;
     uint8_t flags;              /* TEXT_TOK_* */
     int32_t cls;                /* equivalence class or -1 */
+    uint32_t ssig;              /* match_skel_sig of skel */
     uint64_t fsig, psig;
 } match_tok;
 
@@ -44,6 +45,10 @@ typedef struct match_tok {
 ** 32+(c&31) for one seen twice or more.  popcount(a & b) bounds the
 ** letters two strings share (see sim.c). */
 uint64_t match_signature(const char *s, size_t n);
+
+/* A hash of a skeleton: parts with equal skeletons have equal ones, so
+** that most unequal skeletons are told apart without reading them. */
+uint32_t match_skel_sig(const char *s, size_t n);
 
 /* How two parts matched (for explanations). */
 enum match_how {

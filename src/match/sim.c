@@ -148,7 +148,8 @@ static double skeleton_sim(const match_tok *a, const match_tok *b)
     if (20 * UTIL_MIN(a->form_len, b->form_len) <
         9 * UTIL_MAX(a->form_len, b->form_len))
         return 0.0;
-    if (a->skel_len == b->skel_len && !memcmp(a->skel, b->skel, l))
+    if (a->skel_len == b->skel_len && a->ssig == b->ssig &&
+        !memcmp(a->skel, b->skel, l))
         return l >= 3 ? 0.88 : l == 2 ? 0.80 : 0.72;
     if (lmax < 4)
         return 0.0;
@@ -164,6 +165,15 @@ static inline size_t popcount64(uint64_t x)
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
     x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
     return (size_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
+uint32_t match_skel_sig(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
 }
 
 uint64_t match_signature(const char *s, size_t n)
@@ -186,11 +196,20 @@ uint64_t match_signature(const char *s, size_t n)
 ** in a few instructions: popcount(sa & sb) counts shared letters up to two
 ** of each, and the occurrences beyond the second that either string has
 ** (its length less its signature's popcount) can add at most that many. */
+#define RECIP4(n) 1.0 / (n), 1.0 / ((n) + 1), 1.0 / ((n) + 2), 1.0 / ((n) + 3)
+#define RECIP16(n) RECIP4(n), RECIP4((n) + 4), RECIP4((n) + 8), RECIP4((n) + 12)
+
+/* 1/n for the lengths spelling_sim takes (recip[0] unused). */
+static const double recip[65] = {
+    0.0, RECIP16(1), RECIP16(17), RECIP16(33), RECIP4(49), RECIP4(53),
+    RECIP4(57), RECIP4(61)
+};
+
 static double spelling_sim(const char *a, size_t la, uint64_t sa,
                            const char *b, size_t lb, uint64_t sb, double floor)
 {
     size_t l = la > lb ? la : lb, common, xa, xb;
-    double jaro_ub, jw_ub, ed_ub, jw, need;
+    double jaro_ub, jw_ub, ed_ub, jw, need, c;
     int d, dmax;
     if (l == 0 || la > 64 || lb > 64)
         return 0.0;
@@ -201,6 +220,13 @@ static double spelling_sim(const char *a, size_t la, uint64_t sa,
         common = la;
     if (common > lb)
         common = lb;
+    /* Most pairs stop here, so first the bound below without dividing:
+    ** jw_ub + ed_ub = 0.6 + 0.2 c (1/la + 1/lb) + c/l.  The margin keeps
+    ** it from refusing a pair the exact bound lets through. */
+    c = (double)common;
+    if (0.6 + 0.2 * c * (recip[la] + recip[lb]) + c * recip[l] <
+        2.0 * floor - 1e-9)
+        return 0.0;
     ed_ub = (double)common / (double)l;
     jaro_ub = ((double)common / (double)la + (double)common / (double)lb + 1.0)
               / 3.0;
@@ -280,7 +306,7 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     ** of one name, unless the table knows them as two names (ahmed and
     ** hamid share HMT). */
     same_skel = a->skel_len >= 3 && a->skel_len == b->skel_len &&
-                !memcmp(a->skel, b->skel, a->skel_len) &&
+                a->ssig == b->ssig && !memcmp(a->skel, b->skel, a->skel_len) &&
                 (a->cls < 0 || b->cls < 0) &&
                 10 * UTIL_MIN(a->form_len, b->form_len) >=
                     6 * UTIL_MAX(a->form_len, b->form_len);
@@ -322,6 +348,7 @@ void match_tok_from_text(const text_name *n, int i, match_tok *out)
     out->skel_len = t->skel_len;
     out->flags = t->flags;
     out->cls = t->cls;
+    out->ssig = match_skel_sig(out->skel, out->skel_len);
     out->fsig = match_signature(out->form, out->form_len);
     out->psig = match_signature(out->phon, out->phon_len);
 }
