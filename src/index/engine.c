@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "index/index.h"
 
@@ -192,6 +193,8 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->key_toks);
     util_free(e->cls_off);
     util_free(e->cls_toks);
+    util_free(e->nbr_off);
+    util_free(e->nbr);
     util_free(e);
 }
 
@@ -704,8 +707,10 @@ int liaison_engine_build(liaison_engine *e)
             settle(&sp, e->strs.len, e->strs.cap);
             e->strs.p = sp;
         }
-        e->built = 1;
+        rc = idx_nbr_build(e, (int)sysconf(_SC_NPROCESSORS_ONLN));
     }
+    if (!rc)
+        e->built = 1;
     return rc;
 }
 
@@ -761,6 +766,8 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
                  (e->post_off ? e->post_off[e->vocab.n] * 6 : 0) +
                  (e->names ? e->n_names * sizeof(idx_name) : 0) +
+                 (e->nbr_off ? (e->vocab.n + 1) * 4 +
+                               e->nbr_off[e->vocab.n] * sizeof(idx_nbr) : 0) +
                  (e->key_off ? (e->key_map.count + 1) * 4 +
                                e->key_off[e->key_map.count] * 4 : 0) +
                  (e->cls_off ? (e->nclasses + 1) * 4 +

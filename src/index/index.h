@@ -53,6 +53,16 @@ typedef struct idx_unit {
                                    vocabulary access) */
 } idx_unit;
 
+/* One vocabulary entry similar to a part, as the expansion finds it:
+** its id and how it matched (tok_how = id << 4 | how), and the
+** similarity. */
+typedef struct idx_nbr {
+    uint32_t tok_how;
+    float sim;
+} idx_nbr;
+
+#define IDX_NBR_MAX_TOK ((uint32_t)1 << 28)
+
 /* What screening reads of a name, in one place (built from the vectors
 ** below): ranking and scoring a candidate cost one cache line here, one
 ** for its units, one for its record. */
@@ -123,6 +133,10 @@ struct liaison_engine {
     uint32_t *cls_off;          /* class -> first entry (nclasses+1) */
     uint32_t *cls_toks;
     size_t nclasses;
+    /* Each vocabulary entry's expansion, as a query part spelled the
+    ** same would get it (search.c, idx_nbr_build); NULL when not built. */
+    uint32_t *nbr_off;          /* vocab -> first neighbour (nvocab+1) */
+    idx_nbr *nbr;
 
     /* documents: normalised number -> first idx_doc; chained.  While
     ** building, doc_map finds a number's list; once built, doc_tab does:
@@ -154,6 +168,10 @@ const char *idx_str(const liaison_engine *e, uint32_t off);
 void idx_vtok_view(const liaison_engine *e, uint32_t tok,
                    match_tok *out /* OUT */);
 float idx_unit_weight(const liaison_engine *e, const idx_unit *u);
+
+/* Compute every vocabulary entry's expansion into nbr_off/nbr (search.c),
+** on up to threads threads; the rest of the engine must be built. */
+int idx_nbr_build(liaison_engine *e, int threads);
 
 /* Document numbers (docs.c). */
 int idx_docs_add(liaison_engine *e, uint32_t rec, const liaison_document *d);

@@ -9,7 +9,10 @@
 **    consonant inserted, dropped or changed).  Every vocabulary entry so
 **    found is compared with the query part (match_tok_sim) and kept when
 **    similar enough.  The cost depends on the vocabulary's neighbourhood
-**    of the query, not on the size of the list.
+**    of the query, not on the size of the list.  The engine keeps the
+**    expansion of every vocabulary entry, computed when it is built
+**    (idx_nbr_build): a query part spelled like one takes that; a
+**    searcher remembers the expansions of the other parts it met.
 ** 2. Candidates.  The postings of the kept entries are walked and each
 **    name accumulates sim x weight.  A query part whose postings are very
 **    long (Mohammed in a million names) is not walked when the query has a
@@ -32,6 +35,7 @@
 **    sized for the engine at creation, and the result keeps its buffers.
 */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,20 +72,16 @@ typedef struct exp_ent {
     uint8_t qi, how;
 } exp_ent;
 
-/* The expansion cache: most expansions are short (a few dozen similar
-** parts), so most slots hold up to EXP_SMALL_ENTRIES; the few long ones
-** (common names with many spellings) go to a smaller table of longer
-** slots.  About 13 MiB a searcher. */
+/* The expansion cache, for parts the vocabulary does not have (the
+** engine keeps the expansion of every part it has, idx_nbr_build): most
+** expansions are short (a few dozen similar parts), so most slots hold up
+** to EXP_SMALL_ENTRIES; the few long ones (common names with many
+** spellings) go to a smaller table of longer slots.  About 9 MiB a
+** searcher. */
 #define EXP_SMALL_SLOTS 16384   /* parts whose expansion a searcher keeps */
 #define EXP_SMALL_ENTRIES 48
 #define EXP_BIG_SLOTS 1024      /* ...of which long ones */
 #define EXP_BIG_ENTRIES 256     /* longest expansion kept */
-
-typedef struct exp_cache_item {
-    uint32_t tok;
-    float sim;
-    uint8_t how;
-} exp_cache_item;
 
 typedef struct exp_cache_ent {
     uint64_t key;
@@ -143,7 +143,7 @@ struct liaison_searcher {
     uint32_t seen_stamp;
 
     exp_cache_ent *cache;       /* EXP_SMALL_SLOTS + EXP_BIG_SLOTS */
-    exp_cache_item *cache_items;    /* ...their entries, in step */
+    idx_nbr *cache_items;    /* ...their entries, in step */
     sim_row *rows;              /* MAX_ROWS rows */
     size_t nrows;
     uint32_t *tok_row;          /* per vocabulary entry: its row */
@@ -194,14 +194,13 @@ static void *zeroed_new(size_t n)
     return util_calloc_big(n, 1);   /* huge pages for the per-name arrays */
 }
 
-int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
+/* A searcher over e, built or being built (idx_nbr_build). */
+static int searcher_make(const liaison_engine *e, liaison_searcher **out)
 {
     liaison_searcher *s;
     size_t nv, nn, nr, i;
     int rc;
     *out = NULL;
-    if (!e || !e->built)
-        return LIAISON_ESTATE;
     nv = e->vocab.n ? e->vocab.n : 1;
     nn = e->n_names ? e->n_names : 1;
     nr = e->recs.n ? e->recs.n : 1;
@@ -219,7 +218,7 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
                           sizeof(exp_cache_ent));
     s->cache_items = zeroed_new(((size_t)EXP_SMALL_SLOTS * EXP_SMALL_ENTRIES +
                                  (size_t)EXP_BIG_SLOTS * EXP_BIG_ENTRIES) *
-                                sizeof(exp_cache_item));
+                                sizeof(idx_nbr));
     s->tok_row = zeroed_new(nv * sizeof(uint32_t));
     s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
@@ -246,6 +245,14 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     }
     *out = s;
     return LIAISON_OK;
+}
+
+int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
+{
+    *out = NULL;
+    if (!e || !e->built)
+        return LIAISON_ESTATE;
+    return searcher_make(e, out);
 }
 
 void liaison_searcher_free(liaison_searcher *s)
@@ -401,7 +408,7 @@ static uint64_t part_key(const match_tok *q)
 /* The slot of a part's expansion in the small table (big 0) or the big
 ** one, and its entries. */
 static exp_cache_ent *cache_at(liaison_searcher *s, uint64_t key, int big,
-                               exp_cache_item **items)
+                               idx_nbr **items)
 {
     size_t i = big ? EXP_SMALL_SLOTS + (key & (EXP_BIG_SLOTS - 1))
                    : key & (EXP_SMALL_SLOTS - 1);
@@ -413,7 +420,7 @@ static exp_cache_ent *cache_at(liaison_searcher *s, uint64_t key, int big,
 }
 
 static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
-                                 uint64_t key, exp_cache_item **items)
+                                 uint64_t key, idx_nbr **items)
 {
     int big;
     for (big = 0; big < 2; big++) {
@@ -429,7 +436,7 @@ static exp_cache_ent *cache_slot(liaison_searcher *s, const match_tok *q,
 static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
                        uint32_t from, uint32_t to)
 {
-    exp_cache_item *it;
+    idx_nbr *it;
     exp_cache_ent *c;
     uint32_t i;
     if (to - from > EXP_BIG_ENTRIES || q->form_len > sizeof(c->form))
@@ -443,36 +450,76 @@ static void cache_fill(liaison_searcher *s, const match_tok *q, uint64_t key,
     memcpy(c->form, q->form, q->form_len);
     c->n = (uint16_t)(to - from);
     for (i = from; i < to; i++) {
-        it[i - from].tok = s->exp[i].tok;
+        it[i - from].tok_how = s->exp[i].tok << 4 | s->exp[i].how;
         it[i - from].sim = s->exp[i].sim;
-        it[i - from].how = s->exp[i].how;
     }
+}
+
+/* Part qi's expansion from a list (the cache's or the engine's), with
+** the similarities it holds put in the rows; 0 when it does not fit. */
+static int expand_copy(liaison_searcher *s, int qi, const idx_nbr *it,
+                       size_t n)
+{
+    size_t i;
+    if (s->exp_start[qi] + n > MAX_EXP)
+        return 0;
+    for (i = 0; i < n; i++) {
+        uint32_t tok = it[i].tok_how >> 4;
+        sim_row *r = row_of(s, tok);
+        exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
+        x->tok = tok;
+        x->sim = it[i].sim;
+        x->qi = (uint8_t)qi;
+        x->how = (uint8_t)(it[i].tok_how & 15);
+        if (r) {
+            r->sim[qi] = x->sim;
+            r->how[qi] = x->how;
+        }
+    }
+    return 1;
+}
+
+/* The vocabulary entry that is part q, as far as its expansion goes (the
+** same form, phonetic form, skeleton, class and flags match_tok_sim
+** reads), or UINT32_MAX. */
+static uint32_t vocab_twin(const liaison_searcher *s, const match_tok *q)
+{
+    const liaison_engine *e = s->e;
+    const idx_vtok *v;
+    char key[260];
+    int64_t id;
+    key[0] = (q->flags & TEXT_TOK_ABJAD) ? 'A' : 'L';
+    memcpy(key + 1, q->form, q->form_len);
+    id = util_strmap_get(&e->vocab_map, key, q->form_len + 1u);
+    if (id < 0)
+        return UINT32_MAX;
+    v = &IDX_AT(e->vocab, idx_vtok, id);
+    if (v->cls != q->cls || (v->flags & EXP_FLAGS) != (q->flags & EXP_FLAGS) ||
+        v->phon_len != q->phon_len || v->skel_len != q->skel_len ||
+        memcmp(idx_str(e, v->phon), q->phon, q->phon_len) ||
+        memcmp(idx_str(e, v->skel), q->skel, q->skel_len))
+        return UINT32_MAX;
+    return (uint32_t)id;
 }
 
 static void expand_part(liaison_searcher *s, int qi)
 {
+    const liaison_engine *e = s->e;
     const match_tok *q = &s->qt[qi];
-    size_t i;
-    uint64_t ck = part_key(q);
-    exp_cache_item *it = NULL;
-    const exp_cache_ent *hit = cache_slot(s, q, ck, &it);
+    uint64_t ck;
+    idx_nbr *it = NULL;
+    const exp_cache_ent *hit;
+    uint32_t v;
 
     s->exp_start[qi + 1] = s->exp_start[qi];
-    if (hit && s->exp_start[qi] + hit->n <= MAX_EXP) {
-        for (i = 0; i < hit->n; i++) {
-            sim_row *r = row_of(s, it[i].tok);
-            exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
-            x->tok = it[i].tok;
-            x->sim = it[i].sim;
-            x->qi = (uint8_t)qi;
-            x->how = it[i].how;
-            if (r) {
-                r->sim[qi] = x->sim;
-                r->how[qi] = x->how;
-            }
-        }
+    if (e->nbr_off && (v = vocab_twin(s, q)) != UINT32_MAX &&
+        expand_copy(s, qi, e->nbr + e->nbr_off[v],
+                    e->nbr_off[v + 1] - e->nbr_off[v]))
         return;
-    }
+    ck = part_key(q);
+    hit = cache_slot(s, q, ck, &it);
+    if (hit && expand_copy(s, qi, it, hit->n))
+        return;
     expand_fresh(s, qi);
     cache_fill(s, q, ck, s->exp_start[qi], s->exp_start[qi + 1]);
 }
@@ -515,6 +562,130 @@ static void expand_fresh(liaison_searcher *s, int qi)
             consider_key(s, qi, del, q->skel_len - 1, DEL_CAP, &examined);
         }
     }
+}
+
+/* ---------------------------------------------------------------- neighbours */
+
+/* Every vocabulary entry's expansion, computed once when the engine is
+** built: nearly every part of a query is a part some listed name has
+** (97% of the parts expanded afresh in the 1M-record benchmark), and its
+** expansion - a few hundred vocabulary entries compared - was a quarter
+** of a query's time.  Each entry is expanded as a query part spelled the
+** same is (vocab_twin), by the same code, so answers do not change. */
+
+typedef struct nbr_job {
+    const liaison_engine *e;
+    uint32_t from, to;          /* vocabulary entries */
+    uint32_t *count;            /* per entry of [from, to) */
+    idx_nbr *items;
+    size_t n, cap;
+    int rc;
+} nbr_job;
+
+static void *nbr_run(void *arg)
+{
+    nbr_job *j = arg;
+    liaison_searcher *s = NULL;
+    uint32_t t;
+    j->rc = searcher_make(j->e, &s);
+    for (t = j->from; t < j->to && !j->rc; t++) {
+        uint32_t x, n;
+        idx_vtok_view(j->e, t, &s->qt[0]);
+        s->tok_gen = next_gen(&s->tok_gen, s->tok_stamp, j->e->vocab.n);
+        s->nrows = 0;
+        s->exp_start[0] = s->exp_start[1] = 0;
+        expand_fresh(s, 0);
+        n = s->exp_start[1];
+        if (j->n + n > j->cap) {
+            size_t cap = (j->n + n) * 2;
+            idx_nbr *it = util_realloc(j->items, cap * sizeof(idx_nbr));
+            if (!it) {
+                j->rc = LIAISON_ENOMEM;
+                break;
+            }
+            j->items = it;
+            j->cap = cap;
+        }
+        for (x = 0; x < n; x++) {
+            j->items[j->n + x].tok_how = s->exp[x].tok << 4 | s->exp[x].how;
+            j->items[j->n + x].sim = s->exp[x].sim;
+        }
+        j->n += n;
+        j->count[t - j->from] = n;
+    }
+    liaison_searcher_free(s);
+    return NULL;
+}
+
+int idx_nbr_build(liaison_engine *e, int threads)
+{
+    nbr_job jobs[8];
+    pthread_t tid[8];
+    size_t nv = e->vocab.n, total = 0, k;
+    int i, started = 0, rc = LIAISON_OK;
+    memset(jobs, 0, sizeof(jobs));
+    if (nv >= IDX_NBR_MAX_TOK)
+        return LIAISON_OK;      /* ids do not fit: expand at query time */
+    if (threads > 8)
+        threads = 8;
+    if ((size_t)threads > nv / 32)
+        threads = (int)(nv / 32);       /* a searcher each: not for a few */
+    if (threads < 1)
+        threads = 1;
+    e->nbr_off = util_malloc((nv + 1) * sizeof(uint32_t));
+    if (!e->nbr_off)
+        return LIAISON_ENOMEM;
+    for (i = 0; i < threads; i++) {
+        nbr_job *j = &jobs[i];
+        j->e = e;
+        j->from = (uint32_t)(nv * (size_t)i / (size_t)threads);
+        j->to = (uint32_t)(nv * (size_t)(i + 1) / (size_t)threads);
+        j->count = e->nbr_off + j->from;
+        if (i > 0 && pthread_create(&tid[i], NULL, nbr_run, j) != 0) {
+            j->rc = LIAISON_ENOMEM;
+            break;
+        }
+        started = i + 1;
+    }
+    if (started > 0)
+        nbr_run(&jobs[0]);
+    for (i = 1; i < started; i++)
+        pthread_join(tid[i], NULL);
+    for (i = 0; i < threads; i++) {
+        if (jobs[i].rc || i >= started)
+            rc = jobs[i].rc ? jobs[i].rc : LIAISON_ENOMEM;
+        total += jobs[i].n;
+    }
+    if (!rc && total >= UINT32_MAX)
+        rc = LIAISON_ENOMEM;
+    if (!rc)
+        e->nbr = util_malloc_big((total ? total : 1) * sizeof(idx_nbr));
+    if (!rc && !e->nbr)
+        rc = LIAISON_ENOMEM;
+    if (!rc) {
+        /* Counts to offsets (in place: each count is read before its slot
+        ** is overwritten), then the jobs' items in vocabulary order. */
+        uint32_t off = 0;
+        for (k = 0; k < nv; k++) {
+            uint32_t c = e->nbr_off[k];
+            e->nbr_off[k] = off;
+            off += c;
+        }
+        e->nbr_off[nv] = off;
+        for (i = 0, total = 0; i < threads; i++) {
+            memcpy(e->nbr + total, jobs[i].items, jobs[i].n * sizeof(idx_nbr));
+            total += jobs[i].n;
+        }
+    }
+    for (i = 0; i < threads; i++)
+        util_free(jobs[i].items);
+    if (rc) {
+        util_free(e->nbr_off);
+        util_free(e->nbr);
+        e->nbr_off = NULL;
+        e->nbr = NULL;
+    }
+    return rc;
 }
 
 /* ---------------------------------------------------------------- candidates */
