@@ -673,7 +673,9 @@ int idx_nbr_build(liaison_engine *e, int threads)
         }
         e->nbr_off[nv] = off;
         for (i = 0, total = 0; i < threads; i++) {
-            memcpy(e->nbr + total, jobs[i].items, jobs[i].n * sizeof(idx_nbr));
+            if (jobs[i].n)      /* items is NULL when there are none */
+                memcpy(e->nbr + total, jobs[i].items,
+                       jobs[i].n * sizeof(idx_nbr));
             total += jobs[i].n;
         }
     }
