@@ -194,8 +194,11 @@ static void *zeroed_new(size_t n)
     return util_calloc_big(n, 1);   /* huge pages for the per-name arrays */
 }
 
-/* A searcher over e, built or being built (idx_nbr_build). */
-static int searcher_make(const liaison_engine *e, liaison_searcher **out)
+/* A searcher over e, built or being built.  expand_only: what expanding
+** parts needs (idx_nbr_build), without the per-name and per-record
+** scratch of a screening (~55 MiB at a million records) nor the cache. */
+static int searcher_make(const liaison_engine *e, int expand_only,
+                         liaison_searcher **out)
 {
     liaison_searcher *s;
     size_t nv, nn, nr, i;
@@ -214,13 +217,21 @@ static int searcher_make(const liaison_engine *e, liaison_searcher **out)
     ** takes milliseconds instead of microseconds. */
     s->seen = zeroed_new(nv * sizeof(uint32_t));
     s->rows = zeroed_new(MAX_ROWS * sizeof(sim_row));
+    s->tok_row = zeroed_new(nv * sizeof(uint32_t));
+    s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
+    if (rc || !s->seen || !s->rows || !s->tok_row || !s->tok_stamp) {
+        liaison_searcher_free(s);
+        return LIAISON_ENOMEM;
+    }
+    if (expand_only) {
+        *out = s;
+        return LIAISON_OK;
+    }
     s->cache = zeroed_new((EXP_SMALL_SLOTS + EXP_BIG_SLOTS) *
                           sizeof(exp_cache_ent));
     s->cache_items = zeroed_new(((size_t)EXP_SMALL_SLOTS * EXP_SMALL_ENTRIES +
                                  (size_t)EXP_BIG_SLOTS * EXP_BIG_ENTRIES) *
                                 sizeof(idx_nbr));
-    s->tok_row = zeroed_new(nv * sizeof(uint32_t));
-    s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
     s->hash = zeroed_new(((size_t)1 << HASH_BITS) * sizeof(acc_ent));
     s->hash_used = zeroed_new(HASH_MAX_POSTINGS * sizeof(uint32_t));
@@ -235,11 +246,9 @@ static int searcher_make(const liaison_engine *e, liaison_searcher **out)
         f.dob = years_relation((int)i);
         s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
     }
-    if (rc || !s->seen || !s->rows || !s->cache || !s->cache_items ||
-        !s->tok_row ||
-        !s->tok_stamp ||
-        !s->acc || !s->hash || !s->hash_used ||
-        !s->cands || !s->cand_year || !s->rec_slot || !s->rec_stamp || !s->recs) {
+    if (!s->cache || !s->cache_items || !s->acc || !s->hash ||
+        !s->hash_used || !s->cands || !s->cand_year || !s->rec_slot ||
+        !s->rec_stamp || !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -252,7 +261,7 @@ int liaison_searcher_new(const liaison_engine *e, liaison_searcher **out)
     *out = NULL;
     if (!e || !e->built)
         return LIAISON_ESTATE;
-    return searcher_make(e, out);
+    return searcher_make(e, 0, out);
 }
 
 void liaison_searcher_free(liaison_searcher *s)
@@ -587,7 +596,7 @@ static void *nbr_run(void *arg)
     nbr_job *j = arg;
     liaison_searcher *s = NULL;
     uint32_t t;
-    j->rc = searcher_make(j->e, &s);
+    j->rc = searcher_make(j->e, 1, &s);
     for (t = j->from; t < j->to && !j->rc; t++) {
         uint32_t x, n;
         idx_vtok_view(j->e, t, &s->qt[0]);
