@@ -1,0 +1,206 @@
+/*
+** rank.c: which of the names a query walked are scored in full (see
+** search.c, note 2).
+*/
+#include <math.h>
+
+#include "index/searcher.h"
+
+#define RANK_CANDIDATES 128     /* names ranked again on all their parts */
+#define SCORE_FIRST 36          /* names scored in full: the first ranking's
+                                   best (at least this, or 4 per hit asked
+                                   for), then the second's (12, or 2 per
+                                   hit) among the rest */
+#define SCORE_SECOND 12
+
+/* Move the k best-accumulating names to the front of touched (quickselect
+** on acc, descending). */
+static void select_top(cand_ent *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    if (k >= hi)
+        return;
+    while (hi - lo > 1) {
+        float pivot = a[lo + (hi - lo) / 2].v;
+        size_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (a[i].v > pivot)
+                i++;
+            while (a[j].v < pivot)
+                j--;
+            if (i <= j) {
+                cand_ent t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j + 1;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Sort candidates by accumulated evidence, best first (ties: name
+** order).  Insertion sort: k is a few dozen, and qsort would allocate. */
+static void sort_cands(cand_ent *a, size_t k)
+{
+    size_t i, j;
+    for (i = 1; i < k; i++) {
+        cand_ent x = a[i];
+        for (j = i; j > 0 && (a[j - 1].v < x.v ||
+                              (a[j - 1].v == x.v && a[j - 1].n > x.n)); j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+#define RANK_SCALE 0.35f        /* evidence giving half credit (match_names
+                                   gives 1 - 1/e at its own 0.35) */
+
+static int year_relation(const liaison_searcher *s, unsigned y)
+{
+    if (!s->has_dob || !y || s->qdob.y1 <= 0)
+        return MATCH_DOB_UNKNOWN;
+    return idx_years_relation((int)y < s->qdob.y1 ? s->qdob.y1 - (int)y
+                          : (int)y > s->qdob.y2 ? (int)y - s->qdob.y2 : 0);
+}
+
+static float rank_adjust(const liaison_searcher *s, float v, unsigned y)
+{
+    match_facts f;
+    f.dob = year_relation(s, y);
+    f.nationality = 0;
+    f.gender = 0;
+    return (float)match_adjust(v, &f);
+}
+
+/* First ranking: the evidence walked, as a score in [0, 1), adjusted for
+** the birth year as match_adjust adjusts a score of 0.6 (year_mult, set
+** up with the searcher).  A name born in another decade does not crowd
+** out a name without a date, nor one born in the query's year. */
+static void rank_walked(liaison_searcher *s)
+{
+    size_t c;
+    int has_year = s->has_dob && s->qdob.y1 > 0;
+    for (c = 0; c < s->ntouched; c++) {
+        float v = s->cands[c].v, m = 1.0f;
+        int y = s->cand_year[c];
+        if (has_year && y) {
+            int d = y < s->qdob.y1 ? s->qdob.y1 - y
+                    : y > s->qdob.y2 ? y - s->qdob.y2 : 0;
+            m = s->year_mult[d < YEAR_MULTS ? d : YEAR_MULTS - 1];
+        }
+        s->cands[c].v = v / (v + RANK_SCALE) * m;
+    }
+}
+
+/* Second ranking of one name, on all its parts: each part's best
+** similarity to a query part as the expansion found it (no string is
+** compared: a part the expansion did not meet counts as unlike), weighed
+** as match_names weighs, without its one-to-one alignment.  Counts the
+** query parts that were not walked (too common), and the name's parts
+** the query lacks, which the walk cannot see. */
+static float rank_name(const liaison_searcher *s, uint32_t n)
+{
+    const liaison_engine *e = s->e;
+    const idx_name *nm = &e->names[n];
+    uint32_t u = nm->unit, u1 = nm->unit + nm->nunits, qmask = 0;
+    float ev = 0, w_name = 0, w_matched = 0, w_qleft = 0, cq, cr, hi, lo;
+    int i, nq = s->q.ntoks < MATCH_MAX_UNITS ? s->q.ntoks : MATCH_MAX_UNITS;
+    for (; u < u1; u++) {
+        const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+        float w = (float)un->wq * (1.0f / 255.0f), best = 0;
+        const sim_row *r;
+        int bq = -1;
+        if (!(un->flags & TEXT_TOK_COMPOUND))
+            w_name += w;
+        if (s->tok_stamp[un->tok] != s->tok_gen)
+            continue;
+        r = &s->rows[s->tok_row[un->tok]];
+        for (i = 0; i < nq; i++) {
+            if (r->sim[i] > best) {
+                best = r->sim[i];
+                bq = i;
+            }
+        }
+        if (bq < 0 || best < MATCH_TOK_MIN)
+            continue;
+        ev += best * best * w;
+        w_matched += w;
+        qmask |= 1u << bq;
+    }
+    if (ev <= 0 || w_name <= 0)
+        return 0;
+    for (i = 0; i < nq; i++) {
+        const text_tok *t = &s->q.toks[i];
+        if (!((qmask >> i) & 1) && !(t->flags & TEXT_TOK_COMPOUND) &&
+            t->first < MATCH_MAX_POS)
+            w_qleft += s->qside.wpos[t->first];
+    }
+    cq = ev / (w_matched + w_qleft);
+    cr = ev / w_name;
+    hi = cq > cr ? cq : cr;
+    lo = cq > cr ? cr : cq;
+    return rank_adjust(s, (0.6f * hi + 0.4f * lo) * (1.0f - expf(-ev / RANK_SCALE)),
+                       nm->year);
+}
+
+/* Second ranking of cands[from..ntouched). */
+static void rank_again(liaison_searcher *s, size_t from)
+{
+    const liaison_engine *e = s->e;
+    cand_ent *a = s->cands + from;
+    size_t m = s->ntouched - from, c;
+    for (c = 0; c < m; c++) {
+        if (c + PREFETCH_FAR < m)
+            PREFETCH(&e->names[a[c + PREFETCH_FAR].n]);
+        if (c + PREFETCH_NEAR < m)
+            PREFETCH(&IDX_AT(e->units, idx_unit,
+                             e->names[a[c + PREFETCH_NEAR].n].unit));
+        if (c + 1 < m) {
+            const idx_name *nm = &e->names[a[c + 1].n];
+            uint32_t u;
+            for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8;
+                 u++)
+                PREFETCH(&s->tok_stamp[IDX_AT(e->units, idx_unit, u).tok]);
+        }
+        a[c].v = rank_name(s, a[c].n);
+    }
+}
+
+/* The names to score in full, moved to the front of cands, best first;
+** returns how many.  When there are more than the full scoring takes,
+** most come from the first ranking (which knows what the expansion did
+** not find: a typo in a short part, an initial, is still walked through
+** the other parts), the rest from the second ranking of the next
+** RANK_CANDIDATES (which sees the parts not walked and the parts the
+** query lacks: a name that shares the query's one common part and its
+** one rare part with thousands of others). */
+size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
+{
+    size_t first = limit * 4 < SCORE_FIRST ? SCORE_FIRST : limit * 4;
+    size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
+    rank_walked(s);
+    if (s->ntouched <= first + second) {
+        sort_cands(s->cands, s->ntouched);
+        return s->ntouched;
+    }
+    select_top(s->cands, s->ntouched, first + RANK_CANDIDATES);
+    if (s->ntouched > first + RANK_CANDIDATES)
+        s->ntouched = first + RANK_CANDIDATES;
+    select_top(s->cands, s->ntouched, first);
+    sort_cands(s->cands, first);
+    rank_again(s, first);
+    select_top(s->cands + first, s->ntouched - first, second);
+    sort_cands(s->cands + first, second);
+    return first + second;
+}

@@ -1,0 +1,198 @@
+/*
+** searcher.h: what the files of one screening share, internal to
+** src/index: search.c (the searcher, candidates, scoring and
+** liaison_screen), expand.c (query parts to similar vocabulary entries,
+** and the engine's kept expansions), rank.c (which walked names to score)
+** and why.c (explaining a hit).
+*/
+#ifndef LIAISON_INDEX_SEARCHER_H
+#define LIAISON_INDEX_SEARCHER_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "index/index.h"
+
+#define MAX_ALTS 8              /* alternatives in one name field */
+#define MAX_EXP 8192            /* kept expansions per query */
+#define MAX_ROWS 16384          /* vocabulary entries compared per query */
+#define PREFETCH_FAR 6          /* prefetch distances, in items: index */
+#define PREFETCH_NEAR 3         /* ...then what the index points to */
+#define YEAR_MULTS 6            /* birth years apart told apart in ranking */
+
+#define PREFETCH(p) __builtin_prefetch(p)
+
+typedef struct exp_ent {
+    uint32_t tok;
+    float sim;
+    uint8_t qi, how;
+} exp_ent;
+
+/* The expansion cache, for parts the vocabulary does not have (the
+** engine keeps the expansion of every part it has, idx_nbr_build): most
+** expansions are short (a few dozen similar parts), so most slots hold up
+** to EXP_SMALL_ENTRIES; the few long ones (common names with many
+** spellings) go to a smaller table of longer slots.  About 9 MiB a
+** searcher. */
+#define EXP_SMALL_SLOTS 16384   /* parts whose expansion a searcher keeps */
+#define EXP_SMALL_ENTRIES 48
+#define EXP_BIG_SLOTS 1024      /* ...of which long ones */
+#define EXP_BIG_ENTRIES 256     /* longest expansion kept */
+
+typedef struct exp_cache_ent {
+    uint64_t key;
+    int32_t cls;
+    uint8_t used, form_len, flags;
+    uint16_t n;
+    char form[40];
+} exp_cache_ent;
+
+/* Per name, one cache line access while walking postings: the stamp of
+** the query that last touched it, and what it accumulated. */
+typedef struct acc_ent {
+    uint32_t stamp;
+    uint32_t slot;              /* its entry in cands */
+} acc_ent;
+
+typedef struct cand_ent {
+    float v;
+    uint32_t n;
+} cand_ent;
+
+typedef struct sim_row {
+    float sim[TEXT_MAX_TOKENS];
+    uint8_t how[TEXT_MAX_TOKENS];
+} sim_row;
+
+typedef struct rec_score {
+    uint32_t rec;
+    uint32_t name;              /* best name (UINT32_MAX: document hit only) */
+    float score;
+    float name_score;
+    int8_t dob_rel, nat, gender;
+    int8_t alt;                 /* query name alternative of the best name */
+    int8_t doc_country_differs; /* the number matched, another country issued it */
+    float ceiling;              /* best score any name could reach */
+    int32_t doc;                /* matching document, or -1 */
+} rec_score;
+
+struct liaison_searcher {
+    const liaison_engine *e;
+    text_ctx *tctx;
+    text_name q;
+    match_tok qt[TEXT_MAX_TOKENS];
+    match_side qside;
+    match_date qdob;
+    int has_dob;
+    const char *qnat;           /* alpha-3 or NULL */
+    const char *qgender;
+    unsigned kinds;             /* record kinds names are screened against */
+    double threshold;
+    unsigned year_lo, year_hi;  /* birth years worth walking (0: all) */
+    const char *qname;          /* the query's name field, as given */
+    size_t alt_off[MAX_ALTS], alt_len[MAX_ALTS];
+    int nalts, cur_alt;         /* alternatives; the one prepared now */
+
+    exp_ent exp[MAX_EXP];
+    uint32_t exp_start[TEXT_MAX_TOKENS + 1];
+    uint32_t *seen;             /* per vocabulary entry: stamp */
+    uint32_t seen_stamp;
+
+    exp_cache_ent *cache;       /* EXP_SMALL_SLOTS + EXP_BIG_SLOTS */
+    idx_nbr *cache_items;    /* ...their entries, in step */
+    sim_row *rows;              /* MAX_ROWS rows */
+    size_t nrows;
+    uint32_t *tok_row;          /* per vocabulary entry: its row */
+    uint32_t *tok_stamp;        /* ...valid when equal to tok_gen */
+    uint32_t tok_gen;
+
+    acc_ent *acc;               /* per name: walked this query? where in cands */
+    acc_ent *hash;              /* small walks: name + 1 -> where in cands */
+    uint32_t *hash_used;        /* ...the slots taken, to clear them */
+    int small_walk;             /* this name walks through hash */
+    uint32_t acc_gen;
+    cand_ent *cands;            /* names walked, with their evidence */
+    uint16_t *cand_year;        /* ...and their birth years (0: none) */
+    float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
+    size_t ntouched;
+
+    int32_t *rec_slot;          /* per record: index in recs, stamped */
+    uint32_t *rec_stamp;
+    uint32_t rec_gen;
+    rec_score *recs;
+    size_t nrecs, recs_cap;
+
+    /* scratch for scoring one name */
+    match_tok rtoks[MATCH_MAX_UNITS];
+    match_side rside;
+    uint32_t rtok_ids[MATCH_MAX_UNITS];
+};
+
+/* What a result owns. */
+typedef struct result_priv {
+    liaison_hit *hits;
+    size_t cap;
+    util_arena arena;           /* why strings, reset per query */
+} result_priv;
+
+/* How a name's birth year sits with the query's date of birth, as
+** match_dob would put it knowing only how many years apart they are: the
+** same year is taken to share the month as well (a coin toss between day
+** and year only). */
+static inline int idx_years_relation(int d)
+{
+    return d == 0 ? MATCH_DOB_MONTH : d == 1 ? MATCH_DOB_NEAR
+           : d < 5 ? MATCH_DOB_MISMATCH : MATCH_DOB_FAR;
+}
+
+/* Stamps wrap after 2^32 queries; clear the array then. */
+static inline uint32_t idx_gen_next(uint32_t *gen, uint32_t *arr, size_t n)
+{
+    if (++*gen == 0) {
+        memset(arr, 0, n * sizeof(uint32_t));
+        *gen = 1;
+    }
+    return *gen;
+}
+
+static inline const char *idx_rec_nat(const liaison_engine *e, const idx_rec *r, int i)
+{
+    if (r->nnat == 1)
+        return (const char *)&r->nat;
+    return (const char *)e->nats.p + 4 * (size_t)(r->nat + (uint32_t)i);
+}
+
+/* search.c */
+/* A searcher over e, built or being built.  expand_only: what expanding
+** parts needs (idx_nbr_build), without the per-name and per-record
+** scratch of a screening (~55 MiB at a million records) nor the cache. */
+int idx_searcher_make(const liaison_engine *e, int expand_only,
+                      liaison_searcher **out /* OUT */);
+/* Parse a query name and expand its parts; cost[] (may be NULL) gets the
+** postings each part would walk. */
+int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
+                     uint64_t *cost /* OUT */);
+/* Load name n into the searcher's record side (views: with the parts'
+** strings, to explain). */
+void idx_name_load(liaison_searcher *s, uint32_t n, int views);
+
+/* expand.c */
+/* match_sim_fn over the prepared query and the loaded name. */
+double idx_side_sim(void *ud, int qi, int ri, int *how);
+/* Similarity of query part qi to vocabulary entry tok, remembered for
+** the query name. */
+double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how);
+/* Fill part qi's expansion (exp[exp_start[qi]..exp_start[qi + 1])). */
+void idx_part_expand(liaison_searcher *s, int qi);
+
+/* rank.c */
+/* Rank the walked names and move the ones to score in full to the front
+** of cands, best first; returns how many. */
+size_t idx_candidates_pick(liaison_searcher *s, size_t limit);
+
+/* why.c */
+/* Fill h->why for record score rs. */
+int idx_hit_explain(liaison_searcher *s, const rec_score *rs, result_priv *p,
+                    liaison_hit *h);
+
+#endif /* LIAISON_INDEX_SEARCHER_H */
