@@ -118,6 +118,18 @@ static const char *sharing_name(liaison_sharing s)
     }
 }
 
+/* Append the entry built in c->detail (rc: how building it went). */
+static int append_detail(import_ctx *c, int rc, const char *action)
+{
+    if (!rc)
+        rc = cli_audit_append(c->s, c->agency, action, NULL,
+                              util_buf_str(&c->detail));
+    if (rc)
+        snprintf(c->err.msg, sizeof(c->err.msg), "writing the audit trail: "
+                 "%s", store_last_error(c->s));
+    return rc;
+}
+
 /* Each record written goes to the audit trail as the server's record
 ** uploads do ("record.put"), in the import's own transaction: a rolled
 ** back file leaves no entries either. */
@@ -153,13 +165,7 @@ static int audit_record(import_ctx *c, const fmt_record *r)
         rc = util_buf_add_json_str(&c->detail, c->path, strlen(c->path));
     if (!rc)
         rc = util_buf_addc(&c->detail, '}');
-    if (!rc)
-        rc = cli_audit_append(c->s, c->agency, "record.put", NULL,
-                              util_buf_str(&c->detail));
-    if (rc)
-        snprintf(c->err.msg, sizeof(c->err.msg), "writing the audit trail: "
-                 "%s", store_last_error(c->s));
-    return rc;
+    return append_detail(c, rc, "record.put");
 }
 
 static int on_record(void *ud, const fmt_record *r)
@@ -227,13 +233,7 @@ static int audit_import(import_ctx *c, fmt_kind kind, const char *list)
     if (!rc)
         rc = util_buf_printf(&c->detail, ",\"imported\":%ld,\"skipped\":"
                              "%ld,\"via\":\"cli-import\"}", c->ok, c->bad);
-    if (!rc)
-        rc = cli_audit_append(c->s, c->agency, "records.import", NULL,
-                              util_buf_str(&c->detail));
-    if (rc)
-        snprintf(c->err.msg, sizeof(c->err.msg), "writing the audit trail: "
-                 "%s", store_last_error(c->s));
-    return rc;
+    return append_detail(c, rc, "records.import");
 }
 
 static int import_file(store *s, const char *path, fmt_kind kind,

@@ -11,25 +11,26 @@
 
 /* ---------------------------------------------------------------- why */
 
+/* One end of a date: YYYY, YYYY-MM or YYYY-MM-DD, as much as is known. */
+static void ymd_str(int y, int m, int d, char *out, size_t cap)
+{
+    if (m && d)
+        snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
+    else if (m)
+        snprintf(out, cap, "%04d-%02d", y, m);
+    else
+        snprintf(out, cap, "%04d", y);
+}
+
 static void date_str(const match_date *d, char *out, size_t cap)
 {
     char a[40], b[40];
-    if (d->m1 && d->d1)
-        snprintf(a, sizeof(a), "%04d-%02d-%02d", d->y1, d->m1, d->d1);
-    else if (d->m1)
-        snprintf(a, sizeof(a), "%04d-%02d", d->y1, d->m1);
-    else
-        snprintf(a, sizeof(a), "%04d", d->y1);
+    ymd_str(d->y1, d->m1, d->d1, a, sizeof(a));
     if (d->y1 == d->y2 && d->m1 == d->m2 && d->d1 == d->d2) {
         snprintf(out, cap, "%s", a);
         return;
     }
-    if (d->m2 && d->d2)
-        snprintf(b, sizeof(b), "%04d-%02d-%02d", d->y2, d->m2, d->d2);
-    else if (d->m2)
-        snprintf(b, sizeof(b), "%04d-%02d", d->y2, d->m2);
-    else
-        snprintf(b, sizeof(b), "%04d", d->y2);
+    ymd_str(d->y2, d->m2, d->d2, b, sizeof(b));
     snprintf(out, cap, "%s/%s", a, b);
 }
 
