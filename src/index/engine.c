@@ -682,7 +682,8 @@ int liaison_engine_build(liaison_engine *e)
         size_t u;
         for (u = 0; u < e->units.n; u++) {
             idx_unit *un = &IDX_AT(e->units, idx_unit, u);
-            un->wq = (uint8_t)(idx_unit_weight(e, un) * 255.0f + 0.5f);
+            un->w = idx_unit_weight(e, un);
+            un->wq = (uint8_t)(un->w * 255.0f + 0.5f);
         }
     }
     if (!rc)

@@ -20,18 +20,28 @@
 ** names.  A negative value means "not computed yet". */
 static sim_row *row_of(liaison_searcher *s, uint32_t tok)
 {
+    uint32_t h = idx_row_slot(s, tok);
     sim_row *r;
     int i;
-    if (s->tok_stamp[tok] == s->tok_gen)
-        return &s->rows[s->tok_row[tok]];
+    if (s->row_at[h].tok1)
+        return &s->rows[s->row_at[h].row];
     if (s->nrows == MAX_ROWS)
         return NULL;
-    s->tok_stamp[tok] = s->tok_gen;
-    s->tok_row[tok] = (uint32_t)s->nrows;
+    s->row_at[h].tok1 = tok + 1;
+    s->row_at[h].row = (uint32_t)s->nrows;
     r = &s->rows[s->nrows++];
+    r->slot = h;
     for (i = 0; i < TEXT_MAX_TOKENS; i++)
         r->sim[i] = -1.0f;
     return r;
+}
+
+void idx_rows_reset(liaison_searcher *s)
+{
+    size_t i;
+    for (i = 0; i < s->nrows; i++)
+        s->row_at[s->rows[i].slot].tok1 = 0;
+    s->nrows = 0;
 }
 
 double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
@@ -107,7 +117,6 @@ static void consider_key(liaison_searcher *s, int qi, const char *k,
             uint32_t t = e->key_toks[i + PREFETCH_FAR];
             PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
             PREFETCH(&s->seen[t]);
-            PREFETCH(&s->tok_stamp[t]);
         }
         if (i + PREFETCH_NEAR < end)
             PREFETCH(idx_str(e, IDX_AT(e->vocab, idx_vtok,
@@ -319,8 +328,7 @@ static void *nbr_run(void *arg)
     for (t = j->from; t < j->to && !j->rc; t++) {
         uint32_t x, n;
         idx_vtok_view(j->e, t, &s->qt[0]);
-        s->tok_gen = idx_gen_next(&s->tok_gen, s->tok_stamp, j->e->vocab.n);
-        s->nrows = 0;
+        idx_rows_reset(s);
         s->exp_start[0] = s->exp_start[1] = 0;
         expand_fresh(s, 0);
         n = s->exp_start[1];

@@ -46,6 +46,8 @@ typedef struct idx_vtok {
 
 typedef struct idx_unit {
     uint32_t tok;               /* vocabulary id */
+    float w;                    /* idx_unit_weight (set by build: scoring
+                                   a name reads no vocabulary entry) */
     uint8_t first, last;        /* positions covered */
     uint8_t flags;              /* per-occurrence TEXT_TOK_* flags */
     uint8_t wq;                 /* idx_unit_weight in 1/255ths (set by

@@ -123,9 +123,9 @@ static float rank_name(const liaison_searcher *s, uint32_t n)
         int bq = -1;
         if (!(un->flags & TEXT_TOK_COMPOUND))
             w_name += w;
-        if (s->tok_stamp[un->tok] != s->tok_gen)
+        r = idx_row_find(s, un->tok);
+        if (!r)
             continue;
-        r = &s->rows[s->tok_row[un->tok]];
         for (i = 0; i < nq; i++) {
             if (r->sim[i] > best) {
                 best = r->sim[i];
@@ -166,13 +166,6 @@ static void rank_again(liaison_searcher *s, size_t from)
         if (c + PREFETCH_NEAR < m)
             PREFETCH(&IDX_AT(e->units, idx_unit,
                              e->names[a[c + PREFETCH_NEAR].n].unit));
-        if (c + 1 < m) {
-            const idx_name *nm = &e->names[a[c + 1].n];
-            uint32_t u;
-            for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8;
-                 u++)
-                PREFETCH(&s->tok_stamp[IDX_AT(e->units, idx_unit, u).tok]);
-        }
         a[c].v = rank_name(s, a[c].n);
     }
 }

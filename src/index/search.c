@@ -77,9 +77,8 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     ** takes milliseconds instead of microseconds. */
     s->seen = zeroed_new(nv * sizeof(uint32_t));
     s->rows = zeroed_new(MAX_ROWS * sizeof(sim_row));
-    s->tok_row = zeroed_new(nv * sizeof(uint32_t));
-    s->tok_stamp = zeroed_new(nv * sizeof(uint32_t));
-    if (rc || !s->seen || !s->rows || !s->tok_row || !s->tok_stamp) {
+    s->row_at = zeroed_new(ROW_SLOTS * sizeof(row_slot));
+    if (rc || !s->seen || !s->rows || !s->row_at) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -97,8 +96,7 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     s->hash_used = zeroed_new(HASH_MAX_POSTINGS * sizeof(uint32_t));
     s->cands = zeroed_new(nn * sizeof(cand_ent));
     s->cand_year = zeroed_new(nn * sizeof(uint16_t));
-    s->rec_slot = zeroed_new(nr * sizeof(int32_t));
-    s->rec_stamp = zeroed_new(nr * sizeof(uint32_t));
+    s->rec_at = zeroed_new(nr * sizeof(acc_ent));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
     for (i = 0; i < YEAR_MULTS; i++) {
@@ -107,8 +105,8 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
         s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
     }
     if (!s->cache || !s->cache_items || !s->acc || !s->hash ||
-        !s->hash_used || !s->cands || !s->cand_year || !s->rec_slot ||
-        !s->rec_stamp || !s->recs) {
+        !s->hash_used || !s->cands || !s->cand_year || !s->rec_at ||
+        !s->recs) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -133,15 +131,13 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->rows);
     util_free(s->cache);
     util_free(s->cache_items);
-    util_free(s->tok_row);
-    util_free(s->tok_stamp);
+    util_free(s->row_at);
     util_free(s->acc);
     util_free(s->hash);
     util_free(s->hash_used);
     util_free(s->cands);
     util_free(s->cand_year);
-    util_free(s->rec_slot);
-    util_free(s->rec_stamp);
+    util_free(s->rec_at);
     util_free(s->recs);
     util_free(s);
 }
@@ -280,7 +276,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         r->last[k] = un->last;
         s->rtok_ids[k] = un->tok;
         if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
-            r->wpos[un->first] = idx_unit_weight(e, un);
+            r->wpos[un->first] = un->w;
     }
 }
 
@@ -308,8 +304,9 @@ static double adjusted(const rec_score *rs, double name);
 static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
 {
     rec_score *rs;
-    if (s->rec_stamp[rec] == s->rec_gen)
-        return &s->recs[s->rec_slot[rec]];
+    acc_ent *at = &s->rec_at[rec];
+    if (at->stamp == s->rec_gen)
+        return &s->recs[at->slot];
     if (s->nrecs == s->recs_cap) {
         size_t ncap = s->recs_cap * 2;
         rec_score *nr = util_realloc(s->recs, ncap * sizeof(rec_score));
@@ -318,8 +315,8 @@ static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
         s->recs = nr;
         s->recs_cap = ncap;
     }
-    s->rec_stamp[rec] = s->rec_gen;
-    s->rec_slot[rec] = (int32_t)s->nrecs;
+    at->stamp = s->rec_gen;
+    at->slot = (uint32_t)s->nrecs;
     rs = &s->recs[s->nrecs++];
     memset(rs, 0, sizeof(*rs));
     rs->rec = rec;
@@ -435,8 +432,7 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
     if (rc)
         return rc;
     /* Rows are per query part: a new name starts afresh. */
-    s->tok_gen = idx_gen_next(&s->tok_gen, s->tok_stamp, s->e->vocab.n);
-    s->nrows = 0;
+    idx_rows_reset(s);
     s->exp_start[0] = 0;
     for (i = 0; i < s->q.ntoks; i++) {
         uint32_t x;
@@ -472,8 +468,7 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
     if (step == 1) {
         PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
         PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
-        PREFETCH(&s->rec_stamp[nm->rec]);
-        PREFETCH(&s->rec_slot[nm->rec]);
+        PREFETCH(&s->rec_at[nm->rec]);
         return;
     }
     rec = &IDX_AT(e->recs, idx_rec, nm->rec);
@@ -481,10 +476,12 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
         PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
     if (rec->nnat > 1)
         PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
+    /* The vocabulary entries of the parts without a row: they will be
+    ** compared with the query's parts. */
     for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8; u++) {
         uint32_t t = IDX_AT(e->units, idx_unit, u).tok;
-        PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
-        PREFETCH(&s->tok_stamp[t]);
+        if (!idx_row_find(s, t))
+            PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
     }
 }
 
@@ -743,7 +740,10 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         s->qname = q->name;
         s->nalts = split_alts(q->name, nlen, s->alt_off, s->alt_len);
     }
-    s->rec_gen = idx_gen_next(&s->rec_gen, s->rec_stamp, s->e->recs.n);
+    if (++s->rec_gen == 0) {
+        memset(s->rec_at, 0, s->e->recs.n * sizeof(acc_ent));
+        s->rec_gen = 1;
+    }
     s->nrecs = 0;
     for (a = 0; a < s->nalts; a++) {
         uint64_t cost[TEXT_MAX_TOKENS];

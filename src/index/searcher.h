@@ -62,7 +62,20 @@ typedef struct cand_ent {
 typedef struct sim_row {
     float sim[TEXT_MAX_TOKENS];
     uint8_t how[TEXT_MAX_TOKENS];
+    uint32_t slot;              /* its slot in row_at */
 } sim_row;
+
+/* Which vocabulary entries have a row: an open-addressing table the size
+** of twice MAX_ROWS, of which a query touches a few hundred slots (they
+** stay in cache, where arrays over the whole vocabulary would cost a
+** miss per candidate name part). */
+#define ROW_BITS 15
+#define ROW_SLOTS ((uint32_t)1 << ROW_BITS)
+
+typedef struct row_slot {
+    uint32_t tok1;              /* vocabulary id + 1; 0: free */
+    uint32_t row;
+} row_slot;
 
 typedef struct rec_score {
     uint32_t rec;
@@ -100,11 +113,9 @@ struct liaison_searcher {
 
     exp_cache_ent *cache;       /* EXP_SMALL_SLOTS + EXP_BIG_SLOTS */
     idx_nbr *cache_items;    /* ...their entries, in step */
-    sim_row *rows;              /* MAX_ROWS rows */
+    sim_row *rows;              /* MAX_ROWS rows, nrows of them in use */
     size_t nrows;
-    uint32_t *tok_row;          /* per vocabulary entry: its row */
-    uint32_t *tok_stamp;        /* ...valid when equal to tok_gen */
-    uint32_t tok_gen;
+    row_slot *row_at;           /* ROW_SLOTS: vocabulary entry -> row */
 
     acc_ent *acc;               /* per name: walked this query? where in cands */
     acc_ent *hash;              /* small walks: name + 1 -> where in cands */
@@ -116,8 +127,7 @@ struct liaison_searcher {
     float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
     size_t ntouched;
 
-    int32_t *rec_slot;          /* per record: index in recs, stamped */
-    uint32_t *rec_stamp;
+    acc_ent *rec_at;            /* per record: index in recs, stamped */
     uint32_t rec_gen;
     rec_score *recs;
     size_t nrecs, recs_cap;
@@ -143,6 +153,28 @@ static inline int idx_years_relation(int d)
 {
     return d == 0 ? MATCH_DOB_MONTH : d == 1 ? MATCH_DOB_NEAR
            : d < 5 ? MATCH_DOB_MISMATCH : MATCH_DOB_FAR;
+}
+
+static inline uint32_t idx_row_hash(uint32_t tok)
+{
+    return (tok * 0x9E3779B1u) >> (32 - ROW_BITS);
+}
+
+/* The slot of vocabulary entry tok in row_at: its own, or the free one
+** it would take. */
+static inline uint32_t idx_row_slot(const liaison_searcher *s, uint32_t tok)
+{
+    uint32_t h = idx_row_hash(tok);
+    while (s->row_at[h].tok1 && s->row_at[h].tok1 != tok + 1)
+        h = (h + 1) & (ROW_SLOTS - 1);
+    return h;
+}
+
+/* The row of vocabulary entry tok, or NULL. */
+static inline sim_row *idx_row_find(const liaison_searcher *s, uint32_t tok)
+{
+    const row_slot *sl = &s->row_at[idx_row_slot(s, tok)];
+    return sl->tok1 ? &s->rows[sl->row] : NULL;
 }
 
 /* Stamps wrap after 2^32 queries; clear the array then. */
@@ -177,6 +209,8 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
 void idx_name_load(liaison_searcher *s, uint32_t n, int views);
 
 /* expand.c */
+/* Forget every row (a new query name). */
+void idx_rows_reset(liaison_searcher *s);
 /* match_sim_fn over the prepared query and the loaded name. */
 double idx_side_sim(void *ud, int qi, int ri, int *how);
 /* Similarity of query part qi to vocabulary entry tok, remembered for
