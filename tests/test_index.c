@@ -195,6 +195,55 @@ TEST(explanations)
     liaison_engine_free(e);
 }
 
+/* A name of more parts than an idx_name carries (IDX_NAME_UNITS) keeps
+** its units apart, in the engine's units, compacted after the build:
+** each long name, among short ones and other long ones, is found by its
+** own parts, in another order, and explained part by part. */
+TEST(names_longer_than_a_name_entry)
+{
+    static const rec_spec recs[] = {
+        {"l1", "Abdelkader Mustapha Benyoussef Ould Cheikh Tijani", NULL},
+        {"s1", "Mustapha Benyoussef", NULL},
+        {"l2", "Fatima Zohra Bint Ahmed Ouazzani Chahdi Lamrani", NULL},
+        {"s2", "Fatima Ouazzani", NULL},
+        {"l3", "Mehmet Ali Kemal Osman Yildirim Karaca", NULL},
+    };
+    static const char *const ask[][2] = {
+        {"Tijani Cheikh Ould Benyoussef Mustapha Abdelkader", "l1"},
+        {"Lamrani Chahdi Ouazzani Ahmed Bint Zohra Fatima", "l2"},
+        {"Karaca Yildirim Osman Kemal Ali Mehmet", "l3"},
+        {"Mustapha Benyoussef", "s1"},
+    };
+    liaison_engine *e = build(recs, UTIL_ARRAY_LEN(recs));
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_screen_opts o = {-1, 5, 1, 0};
+    liaison_query q;
+    size_t i, j, long_names = 0;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    for (i = 0; i < e->n_names; i++)
+        long_names += e->names[i].nunits > IDX_NAME_UNITS;
+    CHECK_EQ(long_names, 3);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    for (i = 0; i < UTIL_ARRAY_LEN(ask); i++) {
+        int parts = 0;
+        q.name = ask[i][0];
+        CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+        CHECK(res.n_hits >= 1);
+        if (!res.n_hits)
+            continue;
+        CHECK_STR(res.hits[0].id, ask[i][1]);
+        CHECK(res.hits[0].score >= (i < 3 ? 0.95 : 0.8));
+        for (j = 0; j < res.hits[0].n_why; j++)
+            parts += strstr(res.hits[0].why[j], "=") != NULL;
+        CHECK(parts >= (i < 3 ? 6 : 2));
+    }
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
 TEST(documents_exact_with_ocr_folding)
 {
     liaison_engine *e = NULL;

@@ -500,6 +500,9 @@ static int build_postings(liaison_engine *e)
         nm->kind = r->kind;
         nm->npos = IDX_AT(e->name_npos, uint8_t, i);
         nm->nunits = (uint8_t)(end - noff[i] > 255 ? 255 : end - noff[i]);
+        if (nm->nunits <= IDX_NAME_UNITS)
+            memcpy(nm->u, &IDX_AT(e->units, idx_unit, noff[i]),
+                   nm->nunits * sizeof(idx_unit));
     }
     /* Each list by (birth year, name): no year first. */
     for (i = 0; i < nv; i++)
@@ -510,6 +513,35 @@ static int build_postings(liaison_engine *e)
     for (i = 0; i < total; i++)
         e->post_year[i] = e->names[e->post[i]].year;
     return LIAISON_OK;
+}
+
+/* Once the names carry their units (build_postings), units keeps only
+** those of the longer names, and what building needed per name goes. */
+static void units_compact(liaison_engine *e)
+{
+    idx_unit *u = e->units.p;
+    size_t i, n = 0;
+    for (i = 0; i < e->n_names; i++) {
+        idx_name *nm = &e->names[i];
+        if (nm->nunits <= IDX_NAME_UNITS) {
+            nm->unit = 0;
+            continue;
+        }
+        memmove(&u[n], &u[nm->unit], nm->nunits * sizeof(idx_unit));
+        nm->unit = (uint32_t)n;
+        n += nm->nunits;
+    }
+    e->units.n = n;
+    if (n < e->units.cap) {
+        void *p = util_realloc(e->units.p, (n ? n : 1) * sizeof(idx_unit));
+        if (p) {
+            e->units.p = p;
+            e->units.cap = n ? n : 1;
+        }
+    }
+    idx_vec_fini(&e->name_off);
+    idx_vec_fini(&e->name_rec);
+    idx_vec_fini(&e->name_npos);
 }
 
 /* Keys: each skeleton, and for skeletons of 4+ consonants each
@@ -688,8 +720,10 @@ int liaison_engine_build(liaison_engine *e)
     }
     if (!rc)
         rc = build_postings(e);
-    if (!rc)
+    if (!rc) {
+        units_compact(e);
         rc = build_keys(e);
+    }
     if (!rc)
         rc = build_classes(e);
     if (!rc)

@@ -113,11 +113,11 @@ static float rank_name(const liaison_searcher *s, uint32_t n)
 {
     const liaison_engine *e = s->e;
     const idx_name *nm = &e->names[n];
-    uint32_t u = nm->unit, u1 = nm->unit + nm->nunits, qmask = 0;
+    const idx_unit *un = IDX_NAME_UNIT0(e, nm), *u1 = un + nm->nunits;
+    uint32_t qmask = 0;
     float ev = 0, w_name = 0, w_matched = 0, w_qleft = 0, cq, cr, hi, lo;
     int i, nq = s->q.ntoks < MATCH_MAX_UNITS ? s->q.ntoks : MATCH_MAX_UNITS;
-    for (; u < u1; u++) {
-        const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+    for (; un < u1; un++) {
         float w = (float)un->wq * (1.0f / 255.0f), best = 0;
         const sim_row *r;
         int bq = -1;
@@ -163,9 +163,13 @@ static void rank_again(liaison_searcher *s, size_t from)
     for (c = 0; c < m; c++) {
         if (c + PREFETCH_FAR < m)
             PREFETCH(&e->names[a[c + PREFETCH_FAR].n]);
-        if (c + PREFETCH_NEAR < m)
-            PREFETCH(&IDX_AT(e->units, idx_unit,
-                             e->names[a[c + PREFETCH_NEAR].n].unit));
+        if (c + PREFETCH_NEAR < m) {
+            const idx_name *nm = &e->names[a[c + PREFETCH_NEAR].n];
+            if (nm->nunits > IDX_NAME_UNITS) {
+                PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
+                PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
+            }
+        }
         a[c].v = rank_name(s, a[c].n);
     }
 }

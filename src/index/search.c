@@ -254,9 +254,8 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
 {
     const liaison_engine *e = s->e;
     const idx_name *nm = &e->names[n];
-    uint32_t u0 = nm->unit, u1 = nm->unit + nm->nunits;
+    const idx_unit *un = IDX_NAME_UNIT0(e, nm), *u1 = un + nm->nunits;
     match_side *r = &s->rside;
-    uint32_t u;
     int i;
     r->n = 0;
     r->npos = nm->npos;
@@ -264,8 +263,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         r->npos = MATCH_MAX_POS;
     for (i = 0; i < r->npos; i++)
         r->wpos[i] = 0;
-    for (u = u0; u < u1 && r->n < MATCH_MAX_UNITS; u++) {
-        const idx_unit *un = &IDX_AT(e->units, idx_unit, u);
+    for (; un < u1 && r->n < MATCH_MAX_UNITS; un++) {
         int k = r->n++;
         if (views) {
             idx_vtok_view(e, un->tok, &s->rtoks[k]);
@@ -457,6 +455,7 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
     const liaison_engine *e = s->e;
     const idx_name *nm;
     const idx_rec *rec;
+    const idx_unit *un;
     uint32_t u;
     if (n == UINT32_MAX)
         return;
@@ -466,7 +465,10 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
         return;
     }
     if (step == 1) {
-        PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
+        if (nm->nunits > IDX_NAME_UNITS) {
+            PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
+            PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
+        }
         PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
         PREFETCH(&s->rec_at[nm->rec]);
         return;
@@ -478,11 +480,10 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
         PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
     /* The vocabulary entries of the parts without a row: they will be
     ** compared with the query's parts. */
-    for (u = nm->unit; u < nm->unit + nm->nunits && u < nm->unit + 8; u++) {
-        uint32_t t = IDX_AT(e->units, idx_unit, u).tok;
-        if (!idx_row_find(s, t))
-            PREFETCH(&IDX_AT(e->vocab, idx_vtok, t));
-    }
+    un = IDX_NAME_UNIT0(e, nm);
+    for (u = 0; u < nm->nunits && u < 8; u++)
+        if (!idx_row_find(s, un[u].tok))
+            PREFETCH(&IDX_AT(e->vocab, idx_vtok, un[u].tok));
 }
 
 /* Candidates for the prepared name, then full scores for the best. */
