@@ -93,9 +93,9 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
                                 sizeof(idx_nbr));
     s->acc = zeroed_new(nn * sizeof(acc_ent));
     s->hash = zeroed_new(((size_t)1 << HASH_BITS) * sizeof(acc_ent));
-    s->hash_used = zeroed_new(HASH_MAX_POSTINGS * sizeof(uint32_t));
-    s->cands = zeroed_new(nn * sizeof(cand_ent));
-    s->cand_year = zeroed_new(nn * sizeof(uint16_t));
+    s->hash_used = zeroed_new((HASH_MAX_POSTINGS + 1) * sizeof(uint32_t));
+    s->cands = zeroed_new((nn + 1) * sizeof(cand_ent));
+    s->cand_year = zeroed_new((nn + 1) * sizeof(uint16_t));
     s->rec_at = zeroed_new(nr * sizeof(acc_ent));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
@@ -174,26 +174,45 @@ static void touch(liaison_searcher *s, acc_ent *a, uint32_t n, uint32_t p)
 
 /* Add w to the names of postings [from, to).  A walk of a few thousand
 ** postings (the usual query) keeps its names in a hash table that stays
-** in cache; a longer one uses the per-name array, which touches a
-** scattered cache line per posting, fetched ahead of need. */
+** in cache, without a branch on whether a name is met for the first time
+** (a coin toss the processor would mispredict: a third of the postings
+** are): every posting writes its name's slot, entry and year, the same
+** values again for a name met before, and the slot past the last for a
+** new one (cands, cand_year and hash_used have room for it).  A longer
+** walk uses the per-name array, which touches a scattered cache line per
+** posting, fetched ahead of need. */
 static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
 {
     const liaison_engine *e = s->e;
     const uint32_t mask = ((uint32_t)1 << HASH_BITS) - 1;
     uint32_t p;
     if (s->small_walk) {
+        acc_ent *hash = s->hash;
+        cand_ent *cands = s->cands;
+        uint16_t *year = s->cand_year;
+        uint32_t *used = s->hash_used;
+        const uint32_t *post = e->post;
+        const uint16_t *py = e->post_year;
+        uint32_t nt = (uint32_t)s->ntouched;
         for (p = from; p < to; p++) {
-            uint32_t n = e->post[p];
+            uint32_t n = post[p], st, slot, isnew;
             uint32_t h = (n * 0x9E3779B1u) >> (32 - HASH_BITS);
-            while (s->hash[h].stamp && s->hash[h].stamp != n + 1)
+            float old;
+            while ((st = hash[h].stamp) != 0 && st != n + 1)
                 h = (h + 1) & mask;
-            if (!s->hash[h].stamp) {
-                s->hash[h].stamp = n + 1;
-                s->hash_used[s->ntouched] = h;
-                touch(s, &s->hash[h], n, p);
-            }
-            s->cands[s->hash[h].slot].v += w;
+            isnew = st == 0;
+            slot = isnew ? nt : hash[h].slot;
+            hash[h].stamp = n + 1;
+            hash[h].slot = slot;
+            used[nt] = h;
+            old = cands[slot].v;
+            old = isnew ? 0.0f : old;
+            cands[slot].n = n;
+            cands[slot].v = old + w;
+            year[slot] = py[p];
+            nt += isnew;
         }
+        s->ntouched = nt;
         return;
     }
     for (p = from; p < to; p++) {
