@@ -712,6 +712,8 @@ TEST(nationalities_one_or_several)
         {"Kemal Aydin", "DEU", "n2", "nationality: DEU (same)"},
         {"Kemal Aydin", "TUR", "n2", "nationality: TUR (same)"},
         {"Kemal Aydin", "FRA", "n2", "record says TUR and others"},
+        {"Kemal Aydin", "de", "n2", "nationality: DEU (same)"},
+        {"Karim Bennani", "ma", "n1", "nationality: MAR (same)"},
     };
     liaison_engine *e = NULL;
     liaison_searcher *s = NULL;

@@ -98,6 +98,8 @@ struct liaison_searcher {
     match_date qdob;
     int has_dob;
     const char *qnat;           /* alpha-3 or NULL */
+    uint32_t qnat4;             /* ...its 4 bytes (with the NUL), as records
+                                   keep theirs */
     const char *qgender;
     unsigned kinds;             /* record kinds names are screened against */
     double threshold;
