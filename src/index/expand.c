@@ -18,7 +18,7 @@
 ** entry, computed once per query: by the expansion for the entries it
 ** finds, and on demand while scoring for the other parts of candidate
 ** names.  A negative value means "not computed yet". */
-static sim_row *row_of(liaison_searcher *s, uint32_t tok)
+sim_row *idx_row_of(liaison_searcher *s, uint32_t tok)
 {
     uint32_t h = idx_row_slot(s, tok);
     sim_row *r;
@@ -44,9 +44,11 @@ void idx_rows_reset(liaison_searcher *s)
     s->nrows = 0;
 }
 
-double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
+/* Similarity of query part qi to vocabulary entry tok, whose row is r
+** (NULL: not kept). */
+static double row_sim(liaison_searcher *s, sim_row *r, int qi, uint32_t tok,
+                      int *how)
 {
-    sim_row *r = row_of(s, tok);
     match_tok v;
     double sim;
     int h;
@@ -67,12 +69,18 @@ double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
     return sim;
 }
 
-/* Here, not in search.c, so that idx_tok_sim is inlined into it: it is
-** called for every pair of parts match_names looks at. */
+double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
+{
+    return row_sim(s, idx_row_of(s, tok), qi, tok, how);
+}
+
+/* Here, not in search.c, so that row_sim is inlined into it: it is called
+** for every pair of parts match_names looks at (the rows of the name's
+** parts were found once, by idx_name_load). */
 double idx_side_sim(void *ud, int qi, int ri, int *how)
 {
     liaison_searcher *s = ud;
-    return idx_tok_sim(s, qi, s->rtok_ids[ri], how);
+    return row_sim(s, s->rrows[ri], qi, s->rtok_ids[ri], how);
 }
 
 /* ---------------------------------------------------------------- expand */
@@ -202,7 +210,7 @@ static int expand_copy(liaison_searcher *s, int qi, const idx_nbr *it,
         return 0;
     for (i = 0; i < n; i++) {
         uint32_t tok = it[i].tok_how >> 4;
-        sim_row *r = row_of(s, tok);
+        sim_row *r = idx_row_of(s, tok);
         exp_ent *x = &s->exp[s->exp_start[qi + 1]++];
         x->tok = tok;
         x->sim = it[i].sim;

@@ -292,6 +292,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         r->first[k] = un->first;
         r->last[k] = un->last;
         s->rtok_ids[k] = un->tok;
+        s->rrows[k] = idx_row_of(s, un->tok);
         if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
             r->wpos[un->first] = un->w;
     }

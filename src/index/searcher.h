@@ -138,6 +138,7 @@ struct liaison_searcher {
     match_tok rtoks[MATCH_MAX_UNITS];
     match_side rside;
     uint32_t rtok_ids[MATCH_MAX_UNITS];
+    sim_row *rrows[MATCH_MAX_UNITS];    /* ...their rows (NULL: no room) */
 };
 
 /* What a result owns. */
@@ -213,6 +214,8 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views);
 /* expand.c */
 /* Forget every row (a new query name). */
 void idx_rows_reset(liaison_searcher *s);
+/* The row of vocabulary entry tok, made if need be (NULL: no room). */
+sim_row *idx_row_of(liaison_searcher *s, uint32_t tok);
 /* match_sim_fn over the prepared query and the loaded name. */
 double idx_side_sim(void *ud, int qi, int ri, int *how);
 /* Similarity of query part qi to vocabulary entry tok, remembered for
