@@ -29,7 +29,10 @@
 **     worker's reads.
 **  5. Shutdown: stop accepting; requests that arrive on open connections
 **     get 503 and "Connection: close"; wait for in-flight requests (a
-**     grace period, then only for suspended ones, which always complete);
+**     grace period, then only for suspended ones, which always complete)
+**     and, for a moment (FRESH_WAIT_MS), for connections accepted before
+**     the stop whose first request has not begun (its bytes may be on the
+**     way through libmicrohttpd: it gets an answer, not a reset);
 **     stop libmicrohttpd (never with a suspended connection: that is an
 **     API violation); drain the lane and the audit queue; stop the
 **     refresher; close every store handle.
@@ -51,6 +54,8 @@
 
 #define REQ_FREE_MAX 64
 #define REQ_KEEP_BYTES ((size_t)256 << 10)
+#define FRESH_WAIT_MS 500       /* shutdown waits this long at most for
+                                   connections without a request yet */
 
 static _Thread_local srv_tctx *tl_ctx;
 
@@ -512,6 +517,43 @@ static enum MHD_Result dispatch(srv_req *r)
     }
 }
 
+/* Per connection: whether a request has begun on it (touched only by the
+** worker thread that serves the connection). */
+typedef struct srv_conn {
+    int began;
+} srv_conn;
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    srv *s = cls;
+    srv_conn *sc = *socket_context;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        sc = util_calloc(1, sizeof(*sc));
+        *socket_context = sc;
+        if (sc)
+            atomic_fetch_add(&s->fresh, 1);
+        return;
+    }
+    if (sc && !sc->began)
+        atomic_fetch_sub(&s->fresh, 1);
+    util_free(sc);
+    *socket_context = NULL;
+}
+
+static void conn_began(srv *s, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    srv_conn *sc = ci ? ci->socket_context : NULL;
+    if (sc && !sc->began) {
+        sc->began = 1;
+        atomic_fetch_sub(&s->fresh, 1);
+    }
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *upload,
@@ -522,6 +564,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
     (void)version;
     if (!r) {
         r = req_new(s, srv_tctx_get(s), c);
+        conn_began(s, c);
         if (!r)
             return MHD_NO;
         *ptr = r;
@@ -802,6 +845,7 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s, NULL);
         OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, NULL);
         OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+        OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
         OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
         if (s->tls_cert_pem) {
             OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert_pem);
@@ -851,14 +895,17 @@ static void nap(void)
 
 void srv_stop(srv *s, int grace_ms)
 {
-    uint64_t deadline;
+    uint64_t deadline, fresh_deadline;
     if (!s)
         return;
     atomic_store(&s->stopping, 1);
     if (s->mhd)
         MHD_quiesce_daemon(s->mhd);
     deadline = util_now_us() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000;
-    while (atomic_load(&s->inflight) > 0 && util_now_us() < deadline)
+    fresh_deadline = util_now_us() + FRESH_WAIT_MS * 1000;
+    while ((atomic_load(&s->inflight) > 0 ||
+            (atomic_load(&s->fresh) > 0 && util_now_us() < fresh_deadline)) &&
+           util_now_us() < deadline)
         nap();
     /* From now on nothing new is suspended (a batch still streaming ends
     ** with a shutting_down line); those suspended wait for the lane or the

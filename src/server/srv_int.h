@@ -500,6 +500,7 @@ struct srv {
     atomic_ullong next_rid;
     atomic_int next_worker;
     atomic_long inflight;
+    atomic_long fresh;          /* connections no request has begun on */
     atomic_long suspended;
     pthread_mutex_t slock;      /* suspensions vs. the end of shutdown */
     int no_suspend;             /* under slock */
