@@ -523,6 +523,16 @@ typedef struct srv_conn {
     int began;
 } srv_conn;
 
+/* Connections are accepted until the server stops. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+                                 socklen_t len)
+{
+    srv *s = cls;
+    (void)addr;
+    (void)len;
+    return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
@@ -727,6 +737,7 @@ static void teardown(srv *s)
     if (s->mhd) {
         MHD_stop_daemon(s->mhd);
         s->mhd = NULL;
+        s->listen_fd = -1;      /* libmicrohttpd closed it */
     }
     if (s->listen_fd >= 0)
         close(s->listen_fd);
@@ -855,7 +866,7 @@ int srv_start(const srv_config *cfg, srv **out, struct liaison_err *err)
         }
         OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
+        s->mhd = MHD_start_daemon(flags, 0, on_accept, s, on_access, s,
                                   MHD_OPTION_ARRAY, o, MHD_OPTION_END);
     }
     if (!s->mhd) {
@@ -898,9 +909,12 @@ void srv_stop(srv *s, int grace_ms)
     uint64_t deadline, fresh_deadline;
     if (!s)
         return;
+    /* New connections are refused from now on (on_accept).  Not with
+    ** MHD_quiesce_daemon: with a thread pool it races the workers' own
+    ** handling of the listening socket in their epoll sets and can abort
+    ** the process ("Failed to remove listen FD from epoll set", seen in
+    ** CI under load). */
     atomic_store(&s->stopping, 1);
-    if (s->mhd)
-        MHD_quiesce_daemon(s->mhd);
     deadline = util_now_us() + (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000;
     fresh_deadline = util_now_us() + FRESH_WAIT_MS * 1000;
     while ((atomic_load(&s->inflight) > 0 ||
