@@ -195,6 +195,77 @@ TEST(explanations)
     liaison_engine_free(e);
 }
 
+/* A long list of one name (one part: one list walked), born over
+** seventy years: a query with a date of birth walks only the postings of
+** its year window, found by binary search in the list (sorted by year).
+** Every record born within four years of the query's (and every one
+** without a date) is a hit, none further away. */
+TEST(year_windows_in_long_lists)
+{
+    enum { PER_YEAR = 2, Y0 = 1940, Y1 = 2009, NODATE = 20, BACKGROUND = 40000 };
+    static char bg[BACKGROUND][2][24];
+    static char ids[(Y1 - Y0 + 1) * PER_YEAR + NODATE][16];
+    static char dobs[(Y1 - Y0 + 1) * PER_YEAR][16];
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    /* A threshold that only a name born within four years of the query
+    ** can reach (0.8 of the name score, 0.68 here; 0.45 further away, and
+    ** under 0.5 for any name): the search walks a year window. */
+    liaison_screen_opts o = {0.52, 1000, 0, 0};
+    liaison_query q;
+    int y, k, n = 0, qy;
+    memset(&res, 0, sizeof(res));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (y = Y0; y <= Y1; y++)
+        for (k = 0; k < PER_YEAR; k++, n++) {
+            snprintf(ids[n], sizeof(ids[n]), "y%d-%d", y, k);
+            snprintf(dobs[n], sizeof(dobs[n]), "%d-0%d-1%d", y, k + 1, k);
+            add_person(e, ids[n], "wanted", "Bennani", dobs[n]);
+        }
+    for (k = 0; k < NODATE; k++, n++) {
+        snprintf(ids[n], sizeof(ids[n]), "nd-%d", k);
+        add_person(e, ids[n], "wanted", "Bennani", NULL);
+    }
+    /* Others, so that Bennani is not every name. */
+    for (k = 0; k < BACKGROUND; k++) {
+        snprintf(bg[k][0], sizeof(bg[k][0]), "bg-%d", k);
+        snprintf(bg[k][1], sizeof(bg[k][1]), "%c%c%co %c%c%cvic",
+                 'B' + k % 20, 'a' + k / 20 % 20, 'a' + k / 400 % 26,
+                 'D' + k % 19, 'e' + k / 19 % 17, 'a' + k / 323 % 26);
+        add_person(e, bg[k][0], "background", bg[k][1], NULL);
+    }
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    memset(&q, 0, sizeof(q));
+    q.name = "Bennani";
+    for (qy = Y0; qy <= Y1; qy++) {
+        char qd[16];
+        int per_year[Y1 - Y0 + 1], nodate = 0, wrong = 0;
+        size_t i;
+        memset(per_year, 0, sizeof(per_year));
+        snprintf(qd, sizeof(qd), "%d-06-15", qy);
+        q.dob = qd;
+        CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+        for (i = 0; i < res.n_hits; i++) {
+            int hy;
+            if (!strncmp(res.hits[i].id, "nd-", 3))
+                nodate++;
+            else if (sscanf(res.hits[i].id, "y%d-", &hy) == 1)
+                per_year[hy - Y0]++;
+        }
+        CHECK_EQ(nodate, NODATE);
+        for (y = Y0; y <= Y1; y++) {
+            int want = abs(y - qy) <= 4 ? PER_YEAR : 0;
+            wrong += per_year[y - Y0] != want;
+        }
+        CHECK_EQ(wrong, 0);
+    }
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
 /* A name of more parts than an idx_name carries (IDX_NAME_UNITS) keeps
 ** its units apart, in the engine's units, compacted after the build:
 ** each long name, among short ones and other long ones, is found by its
