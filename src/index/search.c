@@ -805,11 +805,15 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
                         ? util_country_alpha3(q->plate_country) : NULL);
     res->candidates = (size_t)scored;
 
-    sort_recs(s->recs, s->nrecs);
-    for (n = 0; n < s->nrecs && n < limit && s->recs[n].score >= threshold &&
-                s->recs[n].score > 0;
-         n++)
-        ;
+    /* Only the records that make a hit are put in order (most of the
+    ** few dozen scored do not). */
+    for (i = 0, n = 0; i < s->nrecs; i++)
+        if (s->recs[i].score >= threshold && s->recs[i].score > 0)
+            s->recs[n++] = s->recs[i];
+    s->nrecs = n;
+    sort_recs(s->recs, n);
+    if (n > limit)
+        n = limit;
     if (n > p->cap) {
         liaison_hit *nh = util_realloc(p->hits, n * sizeof(liaison_hit));
         if (!nh)
