@@ -83,9 +83,9 @@ typedef struct idx_name {
 } idx_name;
 
 /* Name nm's units (nm->nunits of them). */
-#define IDX_NAME_UNIT0(e, nm) \
-    ((nm)->nunits <= IDX_NAME_UNITS ? (nm)->u \
-                                    : &IDX_AT((e)->units, idx_unit, (nm)->unit))
+#define IDX_NAME_UNIT0(e, nm)                                           \
+    ((nm)->nunits <= IDX_NAME_UNITS                                     \
+         ? (nm)->u : &IDX_AT((e)->units, idx_unit, (nm)->unit))
 
 typedef struct idx_rec {
     uint32_t id, list, owner, category;   /* string offsets (0: none) */

@@ -163,13 +163,8 @@ static void rank_again(liaison_searcher *s, size_t from)
     for (c = 0; c < m; c++) {
         if (c + PREFETCH_FAR < m)
             PREFETCH(&e->names[a[c + PREFETCH_FAR].n]);
-        if (c + PREFETCH_NEAR < m) {
-            const idx_name *nm = &e->names[a[c + PREFETCH_NEAR].n];
-            if (nm->nunits > IDX_NAME_UNITS) {
-                PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
-                PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
-            }
-        }
+        if (c + PREFETCH_NEAR < m)
+            idx_prefetch_units(e, &e->names[a[c + PREFETCH_NEAR].n]);
         a[c].v = rank_name(s, a[c].n);
     }
 }

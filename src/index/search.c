@@ -495,10 +495,7 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
         return;
     }
     if (step == 1) {
-        if (nm->nunits > IDX_NAME_UNITS) {
-            PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
-            PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
-        }
+        idx_prefetch_units(e, nm);
         PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
         PREFETCH(&s->rec_at[nm->rec]);
         return;

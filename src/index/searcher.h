@@ -180,6 +180,17 @@ static inline sim_row *idx_row_find(const liaison_searcher *s, uint32_t tok)
     return sl->tok1 ? &s->rows[sl->row] : NULL;
 }
 
+/* Ask for the units of a name that does not carry them (first and last
+** line). */
+static inline void idx_prefetch_units(const liaison_engine *e,
+                                      const idx_name *nm)
+{
+    if (nm->nunits > IDX_NAME_UNITS) {
+        PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
+        PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
+    }
+}
+
 /* Stamps wrap after 2^32 queries; clear the array then. */
 static inline uint32_t idx_gen_next(uint32_t *gen, uint32_t *arr, size_t n)
 {
