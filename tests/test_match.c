@@ -263,11 +263,11 @@ TEST(adjust_moves_scores_the_right_way)
 
 TEST(nationality_and_gender)
 {
-    const char *nats[] = {"MAR", "FRA"};
-    CHECK_EQ(match_nationality("FRA", nats, 2), 1);
-    CHECK_EQ(match_nationality("TUR", nats, 2), -1);
-    CHECK_EQ(match_nationality(NULL, nats, 2), 0);
-    CHECK_EQ(match_nationality("TUR", nats, 0), 0);
+    const uint32_t nats[] = {match_nat_code("MAR"), match_nat_code("FRA")};
+    CHECK_EQ(match_nationality(match_nat_code("FRA"), nats, 2), 1);
+    CHECK_EQ(match_nationality(match_nat_code("TUR"), nats, 2), -1);
+    CHECK_EQ(match_nationality(match_nat_code(NULL), nats, 2), 0);
+    CHECK_EQ(match_nationality(match_nat_code("TUR"), nats, 0), 0);
     CHECK_EQ(match_gender("M", "m"), 1);
     CHECK_EQ(match_gender("F", "M"), -1);
     CHECK_EQ(match_gender(NULL, "M"), 0);

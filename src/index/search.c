@@ -304,26 +304,14 @@ static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
     const liaison_engine *e = s->e;
     const idx_rec *r = &IDX_AT(e->recs, idx_rec, rec);
     char g[2] = {r->gender, 0};
-    int i;
+    const uint32_t *nats = r->nnat == 1 ? &r->nat
+                                        : (const uint32_t *)e->nats.p + r->nat;
     rs->dob_rel = MATCH_DOB_UNKNOWN;
     if (s->has_dob && r->ndob)
         rs->dob_rel = (int8_t)match_dob(&s->qdob,
                                         &IDX_AT(e->dates, match_date, r->dob),
                                         r->ndob, NULL);
-    /* As match_nationality, comparing codes as 4-byte words (a record
-    ** keeps each as 3 letters and a NUL). */
-    rs->nat = 0;
-    if (s->qnat && r->nnat) {
-        rs->nat = -1;
-        for (i = 0; i < r->nnat; i++) {
-            uint32_t c;
-            memcpy(&c, idx_rec_nat(e, r, i), 4);
-            if (c == s->qnat4) {
-                rs->nat = 1;
-                break;
-            }
-        }
-    }
+    rs->nat = (int8_t)match_nationality(s->qnat4, nats, r->nnat);
     rs->gender = (int8_t)match_gender(s->qgender, g);
 }
 
@@ -753,11 +741,7 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         return LIAISON_EINVAL;
     s->qnat = q->nationality && *q->nationality
                   ? util_country_alpha3(q->nationality) : NULL;
-    s->qnat4 = 0;
-    if (s->qnat) {
-        size_t l = strlen(s->qnat);
-        memcpy(&s->qnat4, s->qnat, l < 3 ? l + 1 : 4);
-    }
+    s->qnat4 = match_nat_code(s->qnat);
     s->qgender = q->gender;
     s->kinds = opts && opts->kinds ? opts->kinds : LIAISON_KINDS_PERSON;
     s->threshold = threshold;

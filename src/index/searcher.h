@@ -98,8 +98,7 @@ struct liaison_searcher {
     match_date qdob;
     int has_dob;
     const char *qnat;           /* alpha-3 or NULL */
-    uint32_t qnat4;             /* ...its 4 bytes (with the NUL), as records
-                                   keep theirs */
+    uint32_t qnat4;             /* ...as match_nat_code (0: none) */
     const char *qgender;
     unsigned kinds;             /* record kinds names are screened against */
     double threshold;

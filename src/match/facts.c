@@ -156,13 +156,23 @@ const char *match_dob_name(int rel)
     }
 }
 
-int match_nationality(const char *q, const char *const *r, size_t nr)
+uint32_t match_nat_code(const char *alpha3)
+{
+    uint32_t c = 0;
+    size_t n = alpha3 ? strlen(alpha3) : 0;
+    if (n == 0 || n > 3)
+        return 0;
+    memcpy(&c, alpha3, n);
+    return c;
+}
+
+int match_nationality(uint32_t q, const uint32_t *r, size_t nr)
 {
     size_t i;
-    if (!q || !*q || nr == 0)
+    if (!q || nr == 0)
         return 0;
     for (i = 0; i < nr; i++)
-        if (r[i] && !strcmp(q, r[i]))
+        if (r[i] == q)
             return 1;
     return -1;
 }

@@ -149,8 +149,12 @@ typedef struct match_facts {
 /* Raise or lower a name score by the other facts; result in [0,1]. */
 double match_adjust(double name_score, const match_facts *f);
 
-/* Compare a query nationality (alpha-3) with a record's list. */
-int match_nationality(const char *q, const char *const *r, size_t nr);
+/* A nationality (alpha-3) as one word: its 3 letters and a NUL, as the
+** engine keeps a record's (0: none, or not a code). */
+uint32_t match_nat_code(const char *alpha3);
+/* Compare a query nationality with a record's (match_nat_code words):
+** 1 one of them is it, -1 none is, 0 unknown (none given). */
+int match_nationality(uint32_t q, const uint32_t *r, size_t nr);
 int match_gender(const char *q, const char *r);
 
 #endif /* LIAISON_MATCH_H */
