@@ -54,7 +54,7 @@
 
 #define REQ_FREE_MAX 64
 #define REQ_KEEP_BYTES ((size_t)256 << 10)
-#define FRESH_WAIT_MS 500       /* shutdown waits this long at most for
+#define FRESH_WAIT_MS 1000      /* shutdown waits this long at most for
                                    connections without a request yet */
 
 static _Thread_local srv_tctx *tl_ctx;
