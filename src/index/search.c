@@ -304,14 +304,13 @@ static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
     const liaison_engine *e = s->e;
     const idx_rec *r = &IDX_AT(e->recs, idx_rec, rec);
     char g[2] = {r->gender, 0};
-    const uint32_t *nats = r->nnat == 1 ? &r->nat
-                                        : (const uint32_t *)e->nats.p + r->nat;
     rs->dob_rel = MATCH_DOB_UNKNOWN;
     if (s->has_dob && r->ndob)
         rs->dob_rel = (int8_t)match_dob(&s->qdob,
                                         &IDX_AT(e->dates, match_date, r->dob),
                                         r->ndob, NULL);
-    rs->nat = (int8_t)match_nationality(s->qnat4, nats, r->nnat);
+    rs->nat = (int8_t)match_nationality(s->qnat4, idx_rec_nats(e, r),
+                                        r->nnat);
     rs->gender = (int8_t)match_gender(s->qgender, g);
 }
 

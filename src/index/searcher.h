@@ -48,7 +48,8 @@ typedef struct exp_cache_ent {
 } exp_cache_ent;
 
 /* Per name, one cache line access while walking postings: the stamp of
-** the query that last touched it, and what it accumulated. */
+** the query that last touched it, and where it accumulates (per record
+** too, rec_at: where its score is). */
 typedef struct acc_ent {
     uint32_t stamp;
     uint32_t slot;              /* its entry in cands */
@@ -200,11 +201,17 @@ static inline uint32_t idx_gen_next(uint32_t *gen, uint32_t *arr, size_t n)
     return *gen;
 }
 
+/* A record's nationality codes (r->nnat of them), each 3 letters and a
+** NUL in one word (match_nat_code): one is kept in the record itself. */
+static inline const uint32_t *idx_rec_nats(const liaison_engine *e,
+                                           const idx_rec *r)
+{
+    return r->nnat == 1 ? &r->nat : (const uint32_t *)e->nats.p + r->nat;
+}
+
 static inline const char *idx_rec_nat(const liaison_engine *e, const idx_rec *r, int i)
 {
-    if (r->nnat == 1)
-        return (const char *)&r->nat;
-    return (const char *)e->nats.p + 4 * (size_t)(r->nat + (uint32_t)i);
+    return (const char *)(idx_rec_nats(e, r) + i);
 }
 
 /* search.c */
