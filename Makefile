@@ -6,7 +6,8 @@
 #   make bench      benchmarks side by side with peers (QUICK=1: 10k records)
 #   make fuzz       libFuzzer targets (clang)
 #
-# Options: DEBUG=1 (-O0 -g), SANITIZE=address,undefined, WERROR=1.
+# Options: DEBUG=1 (-O0 -g), SANITIZE=address,undefined, WERROR=1,
+# ARCH=... (instruction set; see below; ARCH= builds for any x86-64).
 
 CC       ?= cc
 PKGS     := libutf8proc icu-uc icu-i18n sqlite3 libpq jansson libxml-2.0 \
@@ -25,7 +26,18 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) $(PKG_CFLAGS)
+# On x86-64, build for x86-64-v2 (SSE4.2 and POPCNT: every x86-64 server
+# processor since 2009-2011, and what RHEL 9 requires) when the machine
+# building has it: the matching engine's letter signatures count bits, and
+# answers 2-5% faster (engine_bench, 100k and 1M).  Answers are the same.
+ifeq ($(origin ARCH),undefined)
+ARCH := $(shell [ "$$(uname -m)" = x86_64 ] && \
+          grep -qw popcnt /proc/cpuinfo 2>/dev/null && \
+          grep -qw sse4_2 /proc/cpuinfo 2>/dev/null && \
+          $(CC) -march=x86-64-v2 -x c -c -o /dev/null /dev/null 2>/dev/null && \
+          echo -march=x86-64-v2)
+endif
+CFLAGS_BASE := -std=c11 $(ARCH) -D_GNU_SOURCE -Iinclude -Isrc $(WARN) $(PKG_CFLAGS)
 ifeq ($(DEBUG),1)
 OPT     := -O0 -g -DLIAISON_DEBUG
 else
