@@ -9,9 +9,10 @@
 
 TEST(role_names_round_trip)
 {
-    const char *names[] = {"officer", "analyst", "auditor", "admin"};
+    const char *names[] = {"officer", "analyst", "auditor", "admin",
+                           "monitor"};
     size_t i;
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 5; i++) {
         policy_role r;
         CHECK_EQ(policy_role_parse(names[i], &r), LIAISON_OK);
         CHECK_STR(policy_role_name(r), names[i]);
@@ -40,19 +41,19 @@ TEST(role_matrix_exact)
 {
     static const struct {
         policy_perm p;
-        int officer, analyst, auditor, admin;
+        int officer, analyst, auditor, admin, monitor;
     } m[] = {
-        {POLICY_PERM_SCREEN, 1, 1, 0, 0},
-        {POLICY_PERM_RECORDS_READ, 0, 1, 0, 0},
-        {POLICY_PERM_RECORDS_WRITE, 0, 1, 0, 0},
-        {POLICY_PERM_LISTS_READ, 0, 1, 0, 0},
-        {POLICY_PERM_DISCLOSURES, 0, 1, 0, 0},
-        {POLICY_PERM_AUDIT_READ, 0, 0, 1, 0},
-        {POLICY_PERM_AUDIT_VERIFY, 0, 0, 1, 1},
-        {POLICY_PERM_USERS_MANAGE, 0, 0, 0, 1},
-        {POLICY_PERM_METRICS_READ, 0, 0, 1, 1},
-        {POLICY_PERM_API_DESCRIBE, 1, 1, 1, 1},
-        {POLICY_PERM_DISCLOSURES_ASK, 1, 1, 0, 0},
+        {POLICY_PERM_SCREEN, 1, 1, 0, 0, 0},
+        {POLICY_PERM_RECORDS_READ, 0, 1, 0, 0, 0},
+        {POLICY_PERM_RECORDS_WRITE, 0, 1, 0, 0, 0},
+        {POLICY_PERM_LISTS_READ, 0, 1, 0, 0, 0},
+        {POLICY_PERM_DISCLOSURES, 0, 1, 0, 0, 0},
+        {POLICY_PERM_AUDIT_READ, 0, 0, 1, 0, 0},
+        {POLICY_PERM_AUDIT_VERIFY, 0, 0, 1, 1, 0},
+        {POLICY_PERM_USERS_MANAGE, 0, 0, 0, 1, 0},
+        {POLICY_PERM_METRICS_READ, 0, 0, 1, 1, 1},
+        {POLICY_PERM_API_DESCRIBE, 1, 1, 1, 1, 1},
+        {POLICY_PERM_DISCLOSURES_ASK, 1, 1, 0, 0, 0},
     };
     size_t i;
     CHECK_EQ(sizeof(m) / sizeof(m[0]), POLICY_PERM_COUNT);
@@ -61,6 +62,7 @@ TEST(role_matrix_exact)
         CHECK_EQ(policy_role_allows(POLICY_ROLE_ANALYST, m[i].p), m[i].analyst);
         CHECK_EQ(policy_role_allows(POLICY_ROLE_AUDITOR, m[i].p), m[i].auditor);
         CHECK_EQ(policy_role_allows(POLICY_ROLE_ADMIN, m[i].p), m[i].admin);
+        CHECK_EQ(policy_role_allows(POLICY_ROLE_MONITOR, m[i].p), m[i].monitor);
         CHECK(strcmp(policy_perm_name(m[i].p), "?") != 0);
     }
 }

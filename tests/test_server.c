@@ -418,9 +418,10 @@ static void route_request(size_t k, const char **path, const char **body,
 TEST(auth_and_role_matrix)
 {
     th_server f;
-    const char *tokens[4];
-    policy_role roles[4] = {POLICY_ROLE_OFFICER, POLICY_ROLE_ANALYST,
-                            POLICY_ROLE_AUDITOR, POLICY_ROLE_ADMIN};
+    const char *tokens[5];
+    policy_role roles[5] = {POLICY_ROLE_OFFICER, POLICY_ROLE_ANALYST,
+                            POLICY_ROLE_AUDITOR, POLICY_ROLE_ADMIN,
+                            POLICY_ROLE_MONITOR};
     char bad_token[POLICY_TOKEN_MAX];
     size_t k;
     int i;
@@ -429,6 +430,7 @@ TEST(auth_and_role_matrix)
     tokens[1] = f.analyst;
     tokens[2] = f.auditor;
     tokens[3] = f.admin;
+    tokens[4] = f.monitor;
     CHECK_EQ(policy_token_new(bad_token), LIAISON_OK);
     for (k = 0; k < srv_n_routes; k++) {
         const char *path, *body, *ctype;
@@ -453,7 +455,7 @@ TEST(auth_and_role_matrix)
                          body, &r), 0);
         CHECK_EQ(r.status, 401);
         th_resp_free(&r);
-        for (i = 0; i < 4; i++) {
+        for (i = 0; i < 5; i++) {
             int allowed = policy_role_allows(roles[i], srv_routes[k].perm);
             CHECK_EQ(th_http(f.port, srv_routes[k].method, path, tokens[i],
                              ctype, body, &r), 0);

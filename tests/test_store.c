@@ -113,19 +113,28 @@ static long count_records(store *s)
     return n;
 }
 
-static int integrity_ok(const char *path)
+/* The first column of the first row sql gives on the file, in buf ("" if
+** none). */
+static const char *first_text(const char *path, const char *sql, char *buf,
+                              size_t size)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int ok = 0;
+    buf[0] = 0;
     if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        ok = !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
-    return ok;
+    return buf;
+}
+
+static int integrity_ok(const char *path)
+{
+    char buf[64];
+    return !strcmp(first_text(path, "PRAGMA integrity_check", buf,
+                              sizeof(buf)), "ok");
 }
 
 /* ---------------------------------------------------------------- opening */
@@ -738,6 +747,14 @@ static int user_fn(void *ud, const store_user *u)
                            u->revoked_at ? "revoked" : "active");
 }
 
+/* amina (analyst) and omar (officer) of ma-dgsn. */
+static int add_two_users(store *s, struct liaison_err *err)
+{
+    int rc = store_user_add(s, "amina", "ma-dgsn", "analyst", "h-amina", err);
+    return rc ? rc : store_user_add(s, "omar", "ma-dgsn", "officer", "h-omar",
+                                    err);
+}
+
 TEST(users)
 {
     fixture fx;
@@ -748,10 +765,7 @@ TEST(users)
     if (!s)
         return;
     util_buf_init(&b, 1 << 16);
-    CHECK_EQ(store_user_add(s, "amina", "ma-dgsn", "analyst", "h-amina",
-                            &err), LIAISON_OK);
-    CHECK_EQ(store_user_add(s, "omar", "ma-dgsn", "officer", "h-omar", &err),
-             LIAISON_OK);
+    CHECK_EQ(add_two_users(s, &err), LIAISON_OK);
     CHECK_EQ(store_user_add(s, "amina", "ma-dgsn", "admin", "h-other",
                             &err), LIAISON_EEXIST);
     CHECK_EQ(store_user_add(s, "zeynep", "tr-egm", "admin", "h-omar", &err),
@@ -781,6 +795,74 @@ TEST(users)
               "omar/ma-dgsn/officer/active ");
     util_buf_fini(&b);
     store_close(s);
+    fx_fini(&fx);
+}
+
+/* A store as version 1 made it: the users table's CHECK knew four roles.
+** Made from a current store, as SQLite's documented way to rebuild a
+** table does, so that the test does not depend on an old binary. */
+static int make_v1(const char *path)
+{
+    return th_raw_sql(path,
+        "BEGIN;"
+        "CREATE TABLE users_v1(id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL UNIQUE, agency TEXT NOT NULL, role TEXT NOT NULL"
+        "  CHECK(role IN ('officer','analyst','auditor','admin')),"
+        " token_hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,"
+        " revoked_at INTEGER);"
+        "INSERT INTO users_v1 SELECT * FROM users;"
+        "DROP TABLE users;"
+        "ALTER TABLE users_v1 RENAME TO users;"
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+        "PRAGMA user_version = 1;"
+        "COMMIT");
+}
+
+/* Opening a version 1 store upgrades it (the monitor role), keeping its
+** accounts: ids, token hashes, revocations. */
+TEST(open_upgrades_schema_version_1)
+{
+    fixture fx;
+    struct liaison_err err = {0};
+    store *s = fx_store(&fx, "ma-dgsn");
+    store_user *u = NULL;
+    util_buf b;
+    char ver[16];
+    if (!s)
+        return;
+    util_buf_init(&b, 1 << 16);
+    CHECK_EQ(add_two_users(s, &err), LIAISON_OK);
+    CHECK_EQ(store_user_revoke(s, "omar"), LIAISON_OK);
+    store_close(s);
+    CHECK_EQ(make_v1(fx.path), SQLITE_OK);
+    /* The old constraint is really there. */
+    CHECK(th_raw_sql(fx.path, "INSERT INTO users(name, agency, role,"
+                              " token_hash, created) VALUES ('m', 'a',"
+                              " 'monitor', 'h-m', 1)") != SQLITE_OK);
+    s = NULL;
+    CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_OK);
+    if (!s) {
+        fx_fini(&fx);
+        return;
+    }
+    CHECK_EQ(store_user_add(s, "mona", "ma-dgsn", "monitor", "h-mona", &err),
+             LIAISON_OK);
+    CHECK_EQ(store_user_by_token_hash(s, "h-amina", &u), LIAISON_OK);
+    if (u)
+        CHECK_STR(u->role, "analyst");
+    store_user_free(u);
+    CHECK_EQ(store_user_by_token_hash(s, "h-omar", &u), LIAISON_ENOTFOUND);
+    CHECK_EQ(store_user_list(s, user_fn, &b), LIAISON_OK);
+    CHECK_STR(util_buf_str(&b), "amina/ma-dgsn/analyst/active "
+              "mona/ma-dgsn/monitor/active omar/ma-dgsn/officer/revoked ");
+    store_close(s);
+    /* Upgraded once: the file now says version 2, and opens again. */
+    CHECK_STR(first_text(fx.path, "SELECT value FROM meta WHERE key ="
+                         " 'schema_version'", ver, sizeof(ver)), "2");
+    CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_OK);
+    store_close(s);
+    CHECK(integrity_ok(fx.path));
+    util_buf_fini(&b);
     fx_fini(&fx);
 }
 

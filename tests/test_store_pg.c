@@ -307,7 +307,7 @@ TEST(pg_open_refusals)
     CHECK(s == NULL);
     CHECK_EQ(raw_pg(ci, "DROP TABLE meta"), 0);
     CHECK_EQ(store_create(ci, "a", &err), LIAISON_OK);
-    CHECK_EQ(raw_pg(ci, "UPDATE meta SET value = '2' WHERE key = "
+    CHECK_EQ(raw_pg(ci, "UPDATE meta SET value = '99' WHERE key = "
                         "'schema_version'"), 0);
     CHECK_EQ(store_open(ci, &s, &err), LIAISON_EFORMAT);
     CHECK(strstr(err.msg, "newer") != NULL);
@@ -320,6 +320,41 @@ TEST(pg_open_refusals)
     CHECK_EQ(store_open(bad, &s, &err), LIAISON_EDB);
     CHECK(strstr(err.msg, "cannot connect") != NULL);
     CHECK(s == NULL);
+}
+
+/* Opening a version 1 store upgrades it (the monitor role in the users
+** table's constraint), keeping its accounts. */
+TEST(pg_open_upgrades_schema_version_1)
+{
+    struct liaison_err err = {0};
+    store_user *u = NULL;
+    FRESH(s, ci, "tr-egm");
+    CHECK_EQ(store_user_add(s, "zeynep", "tr-egm", "analyst", "h1", NULL),
+             LIAISON_OK);
+    store_close(s);
+    CHECK_EQ(raw_pg(ci, "ALTER TABLE users DROP CONSTRAINT users_role_check,"
+                        " ADD CONSTRAINT users_role_check CHECK(role IN"
+                        " ('officer','analyst','auditor','admin'));"
+                        "UPDATE meta SET value = '1'"
+                        " WHERE key = 'schema_version'"), 0);
+    CHECK(raw_pg(ci, "INSERT INTO users(name, agency, role, token_hash,"
+                     " created) VALUES ('m', 'a', 'monitor', 'h-m', 1)") != 0);
+    s = NULL;
+    CHECK_EQ(store_open(ci, &s, &err), LIAISON_OK);
+    if (!s)
+        return;
+    CHECK_EQ(store_user_add(s, "mert", "tr-egm", "monitor", "h2", NULL),
+             LIAISON_OK);
+    CHECK_EQ(store_user_by_token_hash(s, "h1", &u), LIAISON_OK);
+    if (u)
+        CHECK_STR(u->role, "analyst");
+    store_user_free(u);
+    store_close(s);
+    CHECK_EQ(raw_pg(ci, "DO $$BEGIN IF (SELECT value FROM meta WHERE key ="
+                        " 'schema_version') <> '2' THEN RAISE EXCEPTION"
+                        " 'not upgraded'; END IF; END$$"), 0);
+    CHECK_EQ(store_open(ci, &s, &err), LIAISON_OK);
+    store_close(s);
 }
 
 /* ---------------------------------------------------------------- records */

@@ -26,7 +26,8 @@ static const char user_usage[] =
     "Manage the accounts of the HTTP API.\n"
     "  add      create an account; its token is printed once on stdout\n"
     "           ROLE: officer (screens), analyst (records, lists, screens),\n"
-    "           auditor (audit trail), admin (accounts)\n"
+    "           auditor (audit trail), admin (accounts),\n"
+    "           monitor (metrics only: for the monitoring system)\n"
     "  revoke   revoke an account's token (the server stops accepting it\n"
     "           within its --auth-cache-ms, 1 s by default)\n"
     "  list     accounts and their state (never tokens or hashes)\n";
@@ -67,8 +68,8 @@ static int user_add(const char *db, const char *agency, const char *role,
     if (!agency || !role)
         return cli_usage(stderr, user_usage, CLI_ERROR);
     if (policy_role_parse(role, &r))
-        return cli_fail("user", "--role: officer, analyst, auditor or admin, "
-                        "not '%s'", role);
+        return cli_fail("user", "--role: officer, analyst, auditor, admin or "
+                        "monitor, not '%s'", role);
     if (!policy_name_ok(name))
         return cli_fail("user", "name: 1 to 64 of A-Z a-z 0-9 . _ - @");
     if (!policy_name_ok(agency))

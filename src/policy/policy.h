@@ -51,14 +51,16 @@ typedef enum policy_role {
     POLICY_ROLE_OFFICER = 1 << 0,   /* front line: screens travellers */
     POLICY_ROLE_ANALYST = 1 << 1,   /* maintains lists, answers disclosures */
     POLICY_ROLE_AUDITOR = 1 << 2,   /* data-protection officer: reads the audit */
-    POLICY_ROLE_ADMIN = 1 << 3      /* manages accounts */
+    POLICY_ROLE_ADMIN = 1 << 3,     /* manages accounts */
+    POLICY_ROLE_MONITOR = 1 << 4    /* monitoring: reads the metrics only */
 } policy_role;
 
 #define POLICY_ROLES_ALL                                                  \
     (POLICY_ROLE_OFFICER | POLICY_ROLE_ANALYST | POLICY_ROLE_AUDITOR |    \
-     POLICY_ROLE_ADMIN)
+     POLICY_ROLE_ADMIN | POLICY_ROLE_MONITOR)
 
-/* "officer", "analyst", "auditor", "admin" to a role; LIAISON_EINVAL for
+/* "officer", "analyst", "auditor", "admin", "monitor" to a role;
+** LIAISON_EINVAL for
 ** anything else (*out is then POLICY_ROLE_NONE). */
 int policy_role_parse(const char *name, policy_role *out /* OUT */);
 /* The stored name of a role; "none" for anything that is not one role. */

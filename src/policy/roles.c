@@ -6,7 +6,7 @@
 **
 ** The matrix (README "HTTP API" documents it for operators):
 **
-**   permission       officer analyst auditor admin
+**   permission       officer analyst auditor admin monitor
 **   screen              x       x
 **   records.read                x
 **   records.write               x
@@ -16,8 +16,8 @@
 **   audit.read                          x
 **   audit.verify                        x       x
 **   users.manage                                x
-**   metrics.read                        x       x
-**   api.describe        x       x       x       x
+**   metrics.read                        x       x      x
+**   api.describe        x       x       x       x      x
 **
 ** Why: officers screen and may ask a partner for the details behind a
 ** hit; analysts keep the lists, screen to check them and decide what
@@ -26,7 +26,10 @@
 ** accounts but reads no records and no audit contents (separation of
 ** duties: an admin's own actions are audited and the auditor reads them).
 ** Verifying the chain reveals nothing but its integrity, so the admin may
-** run it too, as may monitoring through the metrics.
+** run it too, as may monitoring through the metrics.  The monitor role is
+** for the monitoring system's scraper: its token, kept on another host,
+** reads the aggregate counters and nothing else (an auditor's or admin's
+** token there would open the trail or the accounts).
 */
 #include <string.h>
 
@@ -45,8 +48,8 @@ static const struct {
     [POLICY_PERM_AUDIT_VERIFY] = {"audit.verify",
                                   POLICY_ROLE_AUDITOR | POLICY_ROLE_ADMIN},
     [POLICY_PERM_USERS_MANAGE] = {"users.manage", POLICY_ROLE_ADMIN},
-    [POLICY_PERM_METRICS_READ] = {"metrics.read",
-                                  POLICY_ROLE_AUDITOR | POLICY_ROLE_ADMIN},
+    [POLICY_PERM_METRICS_READ] = {"metrics.read", POLICY_ROLE_AUDITOR |
+                                  POLICY_ROLE_ADMIN | POLICY_ROLE_MONITOR},
     [POLICY_PERM_API_DESCRIBE] = {"api.describe", POLICY_ROLES_ALL},
     [POLICY_PERM_DISCLOSURES_ASK] = {"disclosures.ask",
                                      POLICY_ROLE_OFFICER | POLICY_ROLE_ANALYST},
@@ -60,6 +63,7 @@ static const struct {
     {"analyst", POLICY_ROLE_ANALYST},
     {"auditor", POLICY_ROLE_AUDITOR},
     {"admin", POLICY_ROLE_ADMIN},
+    {"monitor", POLICY_ROLE_MONITOR},
 };
 
 int policy_role_parse(const char *name, policy_role *out)

@@ -270,7 +270,8 @@ static void users_post_job(srv_req *r, store *st)
                                   "A-Z a-z 0-9 . _ - @");
     if (!role || policy_role_parse(role, &pr))
         return (void)srv_req_fail(r, 400, "bad_value", "role must be "
-                                  "officer, analyst, auditor or admin");
+                                  "officer, analyst, auditor, admin or "
+                                  "monitor");
     if (policy_token_new(token) || policy_token_hash(token, strlen(token),
                                                      hash))
         return (void)srv_req_fail(r, 500, "internal", "cannot make a token");

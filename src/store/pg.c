@@ -29,6 +29,10 @@
 **     store_last_seq() first and then apply the changes since.
 **  6. Keys that are walked in order use COLLATE "C", so PostgreSQL orders
 **     them by bytes exactly as SQLite does.
+**  7. A store of an older schema version is upgraded when it is opened,
+**     in one transaction under the write lock, which re-reads the version
+**     (another node may have upgraded it meanwhile).  Version 2 added the
+**     monitor role to the users table's CHECK constraint.
 */
 #include <errno.h>
 #include <inttypes.h>
@@ -71,7 +75,7 @@ static const char schema_sql[] =
     " name TEXT COLLATE \"C\" NOT NULL UNIQUE,"
     " agency TEXT NOT NULL,"
     " role TEXT NOT NULL"
-    "  CHECK(role IN ('officer','analyst','auditor','admin')),"
+    "  CHECK(role IN ('officer','analyst','auditor','admin','monitor')),"
     " token_hash TEXT NOT NULL UNIQUE,"
     " created BIGINT NOT NULL,"
     " revoked_at BIGINT);"
@@ -663,8 +667,9 @@ static int make_schema(pg_store *q, const char *agency)
     return rc;
 }
 
-/* Check that this is a liaison store we understand (note 1). */
-static int check_meta(pg_store *q)
+/* Check that this is a liaison store we understand (note 1); its schema
+** version to *out_version. */
+static int check_meta(pg_store *q, long *out_version)
 {
     const char *app = NULL, *ver = NULL, *agency = NULL;
     PGresult *res;
@@ -704,14 +709,44 @@ static int check_meta(pg_store *q)
                              STORE_SCHEMA_VERSION);
     else if (agency && *agency && !(q->base.agency = util_strdup(agency)))
         rc = store_set_error(&q->base, LIAISON_ENOMEM, "out of memory");
+    *out_version = version;
     PQclear(res);
     return rc;
+}
+
+/* Bring a store of schema version `version` to this program's (note 7). */
+static int upgrade(pg_store *q, long version)
+{
+    PGresult *res;
+    int rc, old;
+    if (version >= STORE_SCHEMA_VERSION)
+        return LIAISON_OK;
+    rc = pg_begin(&q->base);
+    if (rc < 0)
+        return rc;
+    res = pg_query(q, "SELECT value FROM meta WHERE key = 'schema_version'",
+                   0, NULL, &rc, "upgrading the store");
+    old = res && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "1");
+    PQclear(res);
+    if (res && old)
+        rc = pg_command(q, "ALTER TABLE users"
+                        " DROP CONSTRAINT IF EXISTS users_role_check,"
+                        " ADD CONSTRAINT users_role_check CHECK(role IN"
+                        " ('officer','analyst','auditor','admin','monitor'));"
+                        "UPDATE meta SET value = '2'"
+                        " WHERE key = 'schema_version'", 0, NULL, NULL,
+                        "upgrading the store to schema version 2");
+    if (res && rc == LIAISON_OK)
+        return pg_commit(&q->base);
+    pg_rollback(&q->base);
+    return rc < 0 ? rc : LIAISON_EDB;
 }
 
 int store_pg_open(const char *conninfo, int create, const char *agency,
                   store **out, struct liaison_err *err)
 {
     pg_store *q;
+    long version = 0;
     int rc;
     *out = NULL;
     q = util_calloc(1, sizeof(*q));
@@ -740,7 +775,9 @@ int store_pg_open(const char *conninfo, int create, const char *agency,
     if (rc == LIAISON_OK && create)
         rc = make_schema(q, agency);
     if (rc == LIAISON_OK)
-        rc = check_meta(q);
+        rc = check_meta(q, &version);
+    if (rc == LIAISON_OK)
+        rc = upgrade(q, version);
     if (rc < 0)
         goto fail;
     *out = &q->base;

@@ -30,6 +30,12 @@
 **     carry no commit mark, so after a crash they are ignored and the
 **     next writer overwrites them.  That is what makes an import all or
 **     nothing (tested by killing a child mid-import).
+**  7. A store of an older schema version is upgraded when it is opened,
+**     in one transaction (a crash leaves it as it was; another process
+**     may have upgraded it meanwhile, which the transaction re-checks).
+**     Version 2 added the monitor role: SQLite cannot change a CHECK
+**     constraint in place, so the users table is made again and its rows
+**     copied, ids and token hashes unchanged.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,7 +131,18 @@ static const char *const sq_sql[SQ_COUNT] = {
         " WHERE ?1 IS NULL OR status = ?1 ORDER BY created, id",
 };
 
-/* Schema version 1.  Times are Unix seconds. */
+/* The users table (schema version 2: version 1 knew no monitor role). */
+#define USERS_COLUMNS                                                     \
+    "(id INTEGER PRIMARY KEY,"                                            \
+    " name TEXT NOT NULL UNIQUE,"                                         \
+    " agency TEXT NOT NULL,"                                              \
+    " role TEXT NOT NULL"                                                 \
+    "  CHECK(role IN ('officer','analyst','auditor','admin','monitor')),"  \
+    " token_hash TEXT NOT NULL UNIQUE,"                                   \
+    " created INTEGER NOT NULL,"                                          \
+    " revoked_at INTEGER);"
+
+/* Schema version 2.  Times are Unix seconds. */
 static const char schema_sql[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT)"
     " WITHOUT ROWID;"
@@ -151,15 +168,7 @@ static const char schema_sql[] =
     " description TEXT,"
     " owner TEXT,"
     " created INTEGER NOT NULL);"
-    "CREATE TABLE users("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE,"
-    " agency TEXT NOT NULL,"
-    " role TEXT NOT NULL"
-    "  CHECK(role IN ('officer','analyst','auditor','admin')),"
-    " token_hash TEXT NOT NULL UNIQUE,"
-    " created INTEGER NOT NULL,"
-    " revoked_at INTEGER);"
+    "CREATE TABLE users" USERS_COLUMNS
     "CREATE TABLE audit("
     " seq INTEGER PRIMARY KEY,"
     " at INTEGER NOT NULL,"
@@ -729,9 +738,9 @@ static int configure(sq_store *q)
                     "configuring the store");
 }
 
-/* Check that this is a liaison store we understand (note 1) and read the
-** agency id. */
-static int check_header(sq_store *q, const char *path)
+/* Check that this is a liaison store we understand (note 1), read the
+** agency id and the schema version. */
+static int check_header(sq_store *q, const char *path, long *out_version)
 {
     char buf[256];
     long version = 0, app = 0;
@@ -764,6 +773,7 @@ static int check_header(sq_store *q, const char *path)
                                "%s: store schema version %ld is newer than "
                                "this program's (%d); use a newer liaison",
                                path, version, STORE_SCHEMA_VERSION);
+    *out_version = version;
     rc = query_text(q, "SELECT value FROM meta WHERE key = 'agency'", NULL,
                     buf, sizeof(buf), &found);
     if (rc < 0)
@@ -771,6 +781,40 @@ static int check_header(sq_store *q, const char *path)
     if (buf[0] && !(q->base.agency = util_strdup(buf)))
         return store_set_error(&q->base, LIAISON_ENOMEM, "out of memory");
     return LIAISON_OK;
+}
+
+/* Bring a store of schema version `version` to this program's (note 7). */
+static int upgrade(sq_store *q, long version)
+{
+    char buf[32];
+    int found, rc;
+    /* A file this process may only read is read as it is (a version 1
+    ** store lacks nothing but the monitor role). */
+    if (version >= STORE_SCHEMA_VERSION ||
+        sqlite3_db_readonly(q->db, "main") == 1)
+        return LIAISON_OK;
+    rc = exec_sql(q, "BEGIN IMMEDIATE", "upgrading the store");
+    if (rc < 0)
+        return rc;
+    rc = query_text(q, "SELECT value FROM meta WHERE key = ?1",
+                    "schema_version", buf, sizeof(buf), &found);
+    if (rc >= 0 && found && !strcmp(buf, "1"))
+        rc = exec_sql(q, "CREATE TABLE users_v2" USERS_COLUMNS
+                      "INSERT INTO users_v2(id, name, agency, role,"
+                      " token_hash, created, revoked_at)"
+                      " SELECT id, name, agency, role, token_hash, created,"
+                      " revoked_at FROM users;"
+                      "DROP TABLE users;"
+                      "ALTER TABLE users_v2 RENAME TO users;"
+                      "UPDATE meta SET value = '2'"
+                      " WHERE key = 'schema_version';"
+                      "PRAGMA user_version = 2",
+                      "upgrading the store to schema version 2");
+    if (rc >= 0)
+        rc = exec_sql(q, "COMMIT", "upgrading the store");
+    if (rc < 0 && !sqlite3_get_autocommit(q->db))
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc < 0 ? rc : LIAISON_OK;
 }
 
 /* Remove a store file that we failed to create, with its WAL files. */
@@ -831,9 +875,12 @@ int store_sqlite_open(const char *path, int create, const char *agency,
         if (rc == LIAISON_OK)
             rc = make_schema(q, agency);
     } else {
-        rc = check_header(q, path);
+        long version = 0;
+        rc = check_header(q, path, &version);
         if (rc == LIAISON_OK)
             rc = configure(q);
+        if (rc == LIAISON_OK)
+            rc = upgrade(q, version);
     }
     if (rc < 0)
         goto fail;

@@ -86,7 +86,7 @@ int store_sharing_ok(const char *sharing)
 int store_role_ok(const char *role)
 {
     static const char *const k[] = {"officer", "analyst", "auditor",
-                                    "admin"};
+                                    "admin", "monitor"};
     return in_set(role, k, UTIL_ARRAY_LEN(k));
 }
 
@@ -449,7 +449,8 @@ int store_user_add(store *s, const char *name, const char *agency,
                       "user needs a name, an agency and a token hash"), err);
     if (!store_role_ok(role))
         return report(s, store_set_error(s, LIAISON_EINVAL,
-                      "unknown role '%s' (officer, analyst, auditor, admin)",
+                      "unknown role '%s' (officer, analyst, auditor, "
+                      "admin, monitor)",
                       role ? role : ""), err);
     rc = wbegin(s, &implicit);
     if (rc < 0)

@@ -71,7 +71,7 @@ const char *store_backend(store *s);
 const char *store_last_error(store *s);
 
 /* The schema version this program creates and opens. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* ---------------------------------------------------------------- transactions */
 
@@ -215,7 +215,7 @@ int store_list_each(store *s, store_list_fn fn, void *ud);
 
 /* ---------------------------------------------------------------- users */
 
-/* Roles, as stored: "officer", "analyst", "auditor", "admin". */
+/* Roles, as stored: "officer", "analyst", "auditor", "admin", "monitor". */
 typedef struct store_user {
     int64_t id;
     const char *name;

@@ -399,6 +399,7 @@ int th_server_start(th_server *f, const char *jsonl, const srv_config *cfg)
         th_add_user(f->db, "anas", "MA-DGSN", "analyst", f->analyst) ||
         th_add_user(f->db, "aude", "MA-DGSN", "auditor", f->auditor) ||
         th_add_user(f->db, "adam", "MA-DGSN", "admin", f->admin) ||
+        th_add_user(f->db, "mona", "MA-DGSN", "monitor", f->monitor) ||
         th_add_user(f->db, "tarik", "TR-EGM", "analyst", f->analyst2))
         return -1;
     return th_server_restart(f, cfg);

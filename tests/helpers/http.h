@@ -65,11 +65,12 @@ typedef struct th_server {
     char analyst[TH_TOKEN_MAX];
     char auditor[TH_TOKEN_MAX];
     char admin[TH_TOKEN_MAX];
+    char monitor[TH_TOKEN_MAX];
     char analyst2[TH_TOKEN_MAX];    /* an analyst of agency TR-EGM */
 } th_server;
 
 /* Make a store for agency MA-DGSN with the records in jsonl (NULL: a few
-** built-in ones), the five accounts, and start a server with cfg (NULL:
+** built-in ones), the six accounts, and start a server with cfg (NULL:
 ** defaults; db and listen are set here).  0 on success. */
 int th_server_start(th_server *f, const char *jsonl, const srv_config *cfg);
 /* Start (again) a server on the fixture's store. */
