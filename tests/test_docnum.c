@@ -76,6 +76,13 @@ TEST(docnum_equal_table)
         {"AB12", "AB123", 0, 0},
         {"", "", 0, 0},                 /* nothing is equal to nothing */
         {"--", " ", 0, 0},
+        /* A Moroccan plate in Arabic and as it reads abroad. */
+        {"12345 | \xd8\xa3 | 6", "12345-A-6", 0, 1},
+        {"12345 | \xd8\xa3 | 6", "12345-B-6", 0, 0},
+        {"12345 | \xd8\xa3 | 6", "12345 \xd8\xa7 6", 0, 1},
+        {"\xd9\xa5\xd9\xa0", "50", 0, 1},
+        {"12 \xd8\xb4 3", "123", 0, 0},   /* a letter kept, not dropped */
+        {"\xd8", "\xd8", 0, 1},             /* a cut sequence kept as is */
     };
     size_t i;
     for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
@@ -157,7 +164,18 @@ TEST(docnum_plate_table)
         {"AB-123-CD", "F", 0, LIAISON_OK, "AB123CD", "FRA"},
         {"B.MW 1234", "D", 0, LIAISON_OK, "BMW1234", "DEU"},
         {"1234-BCD", "E", 0, LIAISON_OK, "1234BCD", "ESP"},
-        {"123456 | \xd8\xa8 | 6", "MA", 0, LIAISON_OK, "123456\xd8\xa8" "6", "MAR"},
+        /* Moroccan plates: the Arabic series letter as the plate reads
+        ** abroad (ba B, waw E, ha with tatweel H), Arabic-Indic digits,
+        ** a direction mark copied with the text; a letter no plate
+        ** series uses (sheen) stays as it is. */
+        {"123456 | \xd8\xa8 | 6", "MA", 0, LIAISON_OK, "123456B6", "MAR"},
+        {"4567 \xd9\x88 26", "MA", 0, LIAISON_OK, "4567E26", "MAR"},
+        {"88 \xd9\x87\xd9\x80 1", "MA", 0, LIAISON_OK, "88H1", "MAR"},
+        {"\xd9\xa1\xd9\xa2\xd9\xa3 \xd8\xa3 \xdb\xb4", "MA", 0,
+         LIAISON_OK, "123A4", "MAR"},
+        {"\xe2\x80\x8f" "77 \xd8\xb7 9", NULL, 0, LIAISON_OK, "77T9", ""},
+        {"12 \xd8\xb4 3", "MA", 0, LIAISON_OK, "12\xd8\xb4" "3", "MAR"},
+        {"12 \xd8\xa8 3", "MA", DOCNUM_FOLD_OCR, LIAISON_OK, "1283", "MAR"},
         {"123 456", "RL", 0, LIAISON_OK, "123456", "LBN"},
         {"123 456", "ET", 0, LIAISON_OK, "123456", "ETH"},     /* ISO wins */
         {"SO 1234", NULL, DOCNUM_FOLD_OCR, LIAISON_OK, "501234", ""},

@@ -398,6 +398,15 @@ TEST(vehicles_by_vin_and_plate)
     q.plate_country = "FR";         /* a French plate with the same text */
     CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
     CHECK_EQ(res.n_hits, 0);
+    /* The same plate in Arabic, as the Moroccan list may hold it and a
+    ** Moroccan officer types it: 12345 | alef | 6. */
+    q.plate = "12345 | \xd8\xa3 | 6";
+    q.plate_country = "MA";
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    q.plate = "12345 | \xd8\xa8 | 6";    /* ba: another series */
+    CHECK_EQ(liaison_screen(s, &q, NULL, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 0);
     liaison_result_fini(&res);
     liaison_searcher_free(s);
     liaison_engine_free(e);

@@ -36,18 +36,81 @@ static unsigned char ocr_fold(unsigned char c)
     }
 }
 
+/* Characters of Arabic script that numbers and plates are written with,
+** by their two UTF-8 bytes: what each stands for in ASCII, or 0 to drop it.
+**  - Arabic-Indic and Eastern Arabic-Indic (Persian) digits: digits.
+**  - The series letters of Moroccan plates, "12345 | \xd8\xa3 | 6":
+**    Moroccan law has cars that leave the country carry the same plate
+**    in Latin capitals (12345-A-6), with these equivalents: alef A, ba B,
+**    dal D, ha H, waw E, ta T, ya Y (alef with hamza above or below, or
+**    madda, and alef maksura as they are typed for alef and ya).  So an
+**    officer abroad who types the Latin plate finds the Moroccan record
+**    written in Arabic, and the other way round.  No number or plate of
+**    another country is lost by it: two spellings that matched before
+**    still map alike, and the country check still tells plates apart.
+**  - Tatweel (the stretching stroke in "\xd9\x87\xd9\x80") and the
+**    Arabic letter mark (a direction mark copied with bidirectional
+**    text): nothing. */
+static const struct {
+    unsigned char b0, b1;
+    char ascii;
+} arabic_chars[] = {
+    {0xd8, 0xa2, 'A'}, {0xd8, 0xa3, 'A'}, {0xd8, 0xa5, 'A'},
+    {0xd8, 0xa7, 'A'}, {0xd8, 0xa8, 'B'}, {0xd8, 0xaf, 'D'},
+    {0xd8, 0xb7, 'T'}, {0xd9, 0x87, 'H'}, {0xd9, 0x88, 'E'},
+    {0xd9, 0x89, 'Y'}, {0xd9, 0x8a, 'Y'},
+    {0xd9, 0x80, 0}, {0xd8, 0x9c, 0},
+};
+
+/* What the two bytes at s[i] stand for (arabic_chars): the ASCII
+** character, 0 to drop them, or -1 when they are not one of those. */
+static int arabic_char(const char *s, size_t len, size_t i)
+{
+    unsigned char b0, b1;
+    size_t k;
+    if (i + 1 >= len)
+        return -1;
+    b0 = (unsigned char)s[i];
+    b1 = (unsigned char)s[i + 1];
+    if ((b0 == 0xd9 && b1 >= 0xa0 && b1 <= 0xa9) ||
+        (b0 == 0xdb && b1 >= 0xb0 && b1 <= 0xb9))
+        return '0' + (b1 & 0x0f);
+    for (k = 0; k < UTIL_ARRAY_LEN(arabic_chars); k++)
+        if (arabic_chars[k].b0 == b0 && arabic_chars[k].b1 == b1)
+            return arabic_chars[k].ascii;
+    return -1;
+}
+
 /* The next kept byte of s[*i..len) in normal form, or -1 at the end.
-** Kept: ASCII letters and digits (upper-cased, maybe folded) and every
-** byte >= 0x80. */
+** Kept: ASCII letters and digits (upper-cased, maybe folded), the Arabic
+** characters above as their ASCII equivalents, and every other byte >=
+** 0x80; direction marks (U+200E, U+200F) are dropped. */
 static int next_kept(const char *s, size_t len, size_t *i, unsigned flags)
 {
     while (*i < len) {
-        unsigned char c = (unsigned char)s[(*i)++];
-        if (c >= 0x80)
-            return c;
-        if (!is_alnum(c))
-            continue;
-        c = upper(c);
+        unsigned char c = (unsigned char)s[*i];
+        int a;
+        if (c >= 0x80) {
+            if (c == 0xe2 && *i + 2 < len && (unsigned char)s[*i + 1] == 0x80 &&
+                ((unsigned char)s[*i + 2] == 0x8e ||
+                 (unsigned char)s[*i + 2] == 0x8f)) {
+                *i += 3;
+                continue;
+            }
+            if ((a = arabic_char(s, len, *i)) < 0) {
+                (*i)++;
+                return c;
+            }
+            *i += 2;
+            if (a == 0)
+                continue;
+            c = (unsigned char)a;
+        } else {
+            (*i)++;
+            if (!is_alnum(c))
+                continue;
+            c = upper(c);
+        }
         return (flags & DOCNUM_FOLD_OCR) ? ocr_fold(c) : c;
     }
     return -1;

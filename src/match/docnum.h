@@ -25,9 +25,10 @@
 
 /* Normalise a document number: ASCII letters upper-cased; every other
 ** ASCII byte that is not a letter or digit (space, '-', '.', '/', '<',
-** control characters, ...) dropped; bytes >= 0x80 (letters of other
-** scripts in UTF-8) kept as they are; with DOCNUM_FOLD_OCR, the folding
-** above.  Writes the result NUL-terminated to out[size] and its length to
+** control characters, ...) dropped; Arabic-Indic digits and the Arabic
+** letters of Moroccan plates as ASCII (see docnum.c), tatweel and
+** direction marks dropped; other bytes >= 0x80 (letters of other scripts
+** in UTF-8) kept as they are; with DOCNUM_FOLD_OCR, the folding above.  Writes the result NUL-terminated to out[size] and its length to
 ** *out_len.  Returns LIAISON_OK, LIAISON_ETOOBIG if it needs more than
 ** size - 1 bytes (out then holds "" and *out_len 0), or LIAISON_EINVAL
 ** for NULL arguments or size 0. */
@@ -88,8 +89,10 @@ typedef struct docnum_plate {
 } docnum_plate;
 
 /* Normalise a plate: ASCII letters upper-cased; spaces, '-', '.', '|',
-** '/' and other ASCII punctuation dropped; bytes >= 0x80 kept (Arabic
-** letters on Moroccan plates stay as they are); with DOCNUM_FOLD_OCR the
+** '/' and other ASCII punctuation dropped; Arabic-Indic digits and the
+** series letters of Moroccan plates as their ASCII equivalents (docnum.c:
+** 12345 | <alef> | 6 is 12345A6, as the same car's plate abroad reads);
+** other bytes >= 0x80 kept; with DOCNUM_FOLD_OCR the
 ** document-number folding (ANPR cameras make the same confusions).
 ** country (may be NULL or "") is an ISO 3166 alpha-2 or alpha-3 code, or
 ** an international vehicle distinguishing sign (F, E, I, CH, RL, KSA,
