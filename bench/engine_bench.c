@@ -12,7 +12,8 @@
 **
 ** usage: engine_bench --watchlist FILE [--queries FILE] [--threads N]
 **                     [--threshold T] [--limit K] [--warmup N] [--loops L]
-**                     [--out FILE.json] [--hits FILE.jsonl]
+**                     [--build-threads N] [--out FILE.json]
+**                     [--hits FILE.jsonl]
 **        engine_bench --default-threshold
 **
 ** Output (--out, default stdout): one JSON object, see bench/README.md.
@@ -38,6 +39,7 @@
 typedef struct bopts {
     const char *watchlist, *queries, *out, *hits;
     int threads;
+    unsigned build_threads;     /* liaison_engine_opts; 0: every core */
     double threshold;
     size_t limit;
     long warmup, loops;
@@ -96,10 +98,12 @@ typedef struct load_stats {
     long bad;
 } load_stats;
 
-static liaison_engine *load(const char *path, load_stats *ls)
+static liaison_engine *load(const char *path, unsigned build_threads,
+                            load_stats *ls)
 {
     FILE *f = fopen(path, "r");
     liaison_engine *e = NULL;
+    liaison_engine_opts eo;
     struct liaison_err err;
     fmt_record r;
     char *line = NULL;
@@ -110,7 +114,9 @@ static liaison_engine *load(const char *path, load_stats *ls)
     if (!f)
         die(path, strerror(errno));
     memset(&err, 0, sizeof(err));
-    if (liaison_engine_new(NULL, &e, &err))
+    memset(&eo, 0, sizeof(eo));
+    eo.build_threads = build_threads;
+    if (liaison_engine_new(&eo, &e, &err))
         die("liaison_engine_new", err.msg);
     fmt_record_init(&r);
     while ((len = getline(&line, &cap, f)) > 0) {
@@ -339,7 +345,8 @@ static void usage(void)
 {
     fputs("usage: engine_bench --watchlist FILE [--queries FILE] [--threads N]\n"
           "                    [--threshold T] [--limit K] [--warmup N]\n"
-          "                    [--loops L] [--out FILE.json] [--hits FILE.jsonl]\n"
+          "                    [--loops L] [--build-threads N] [--out FILE.json]\n"
+          "                    [--hits FILE.jsonl]\n"
           "       engine_bench --default-threshold\n",
           stderr);
     exit(2);
@@ -355,6 +362,7 @@ static void parse_args(int argc, char **argv, bopts *o)
         {"limit", required_argument, NULL, 'k'},
         {"warmup", required_argument, NULL, 'W'},
         {"loops", required_argument, NULL, 'L'},
+        {"build-threads", required_argument, NULL, 'B'},
         {"out", required_argument, NULL, 'o'},
         {"hits", required_argument, NULL, 'H'},
         {"default-threshold", no_argument, NULL, 'D'},
@@ -381,10 +389,12 @@ static void parse_args(int argc, char **argv, bopts *o)
             if (util_parse_double(optarg, &o->threshold))
                 usage();
             break;
-        case 't': case 'k': case 'W': case 'L':
-            if (util_parse_long(optarg, c == 'W' ? 0 : 1, 1000000, &v))
+        case 't': case 'k': case 'W': case 'L': case 'B':
+            if (util_parse_long(optarg, c == 'W' || c == 'B' ? 0 : 1, 1000000,
+                                &v))
                 usage();
             if (c == 't') o->threads = (int)(v > 64 ? 64 : v);
+            else if (c == 'B') o->build_threads = (unsigned)(v > 64 ? 64 : v);
             else if (c == 'k') o->limit = (size_t)v;
             else if (c == 'W') o->warmup = v;
             else o->loops = v;
@@ -416,7 +426,7 @@ int main(int argc, char **argv)
     memset(&qs, 0, sizeof(qs));
     rss0 = rss_kb();
     t0 = now_ns();
-    e = load(o.watchlist, &ls);
+    e = load(o.watchlist, o.build_threads, &ls);
     load_s = (double)(now_ns() - t0) / 1e9;
     rss1 = rss_kb();
     liaison_engine_get_stats(e, &st);

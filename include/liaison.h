@@ -145,6 +145,8 @@ typedef struct liaison_searcher liaison_searcher;
 typedef struct liaison_engine_opts {
     const char *data_dir;       /* override the built-in tables; NULL = built in */
     size_t expect_records;      /* sizing hint; 0 = unknown */
+    unsigned build_threads;     /* threads liaison_engine_build may use; 0 =
+                                   one per core.  The engine is the same. */
 } liaison_engine_opts;
 
 /* Create an empty engine (loads the name-equivalence and particle tables).

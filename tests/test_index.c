@@ -50,12 +50,13 @@ static void add_person(liaison_engine *e, const char *id, const char *list,
     CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
 }
 
-static liaison_engine *build(const rec_spec *extra, size_t nextra)
+static liaison_engine *build_with(const liaison_engine_opts *o,
+                                  const rec_spec *extra, size_t nextra)
 {
     liaison_engine *e = NULL;
     char names[700][64], ids[700][16];
     size_t i, j, n = 0;
-    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    CHECK_EQ(liaison_engine_new(o, &e, NULL), LIAISON_OK);
     if (!e)
         return NULL;
     for (i = 0; i < UTIL_ARRAY_LEN(given); i++) {
@@ -71,6 +72,11 @@ static liaison_engine *build(const rec_spec *extra, size_t nextra)
         add_person(e, extra[i].id, "wanted", extra[i].name, extra[i].dob);
     CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
     return e;
+}
+
+static liaison_engine *build(const rec_spec *extra, size_t nextra)
+{
+    return build_with(NULL, extra, nextra);
 }
 
 /* Score of record id for a query (-1: not among the hits). */
@@ -742,6 +748,50 @@ TEST(kept_expansions_answer_as_fresh_ones)
     free(off);
     free(nbr);
     liaison_engine_free(e);
+}
+
+/* An engine built on the one thread the options allow (as the server
+** refreshes its index while serving) is the engine built on every core. */
+TEST(build_threads_change_nothing_but_time)
+{
+    /* Made-up names from syllables: enough parts (over 64) that every
+    ** core takes a share of the table. */
+    static const char *syl[] = {"ka", "mo", "ri", "ta", "ben", "sa", "lu",
+                                "hu", "zo", "fe", "dar", "nim"};
+    static char names[144][32], ids[144][16];
+    static rec_spec extra[144];
+    liaison_engine_opts o;
+    liaison_engine *all, *one;
+    size_t nv, i, j, n = 0;
+    for (i = 0; i < 12; i++)
+        for (j = 0; j < 12; j++, n++) {
+            snprintf(names[n], sizeof(names[n]), "%s%s %s%s%s", syl[i],
+                     syl[j], syl[j], syl[(i + 5) % 12], syl[i]);
+            snprintf(ids[n], sizeof(ids[n]), "syl-%zu", n);
+            extra[n].id = ids[n];
+            extra[n].name = names[n];
+            extra[n].dob = NULL;
+        }
+    all = build_with(NULL, extra, n);
+    memset(&o, 0, sizeof(o));
+    o.build_threads = 1;
+    one = build_with(&o, extra, n);
+    CHECK(all != NULL && one != NULL);
+    if (!all || !one)
+        return;
+    CHECK_EQ(one->build_threads, 1u);
+    CHECK_EQ(all->build_threads, 0u);
+    nv = all->vocab.n;
+    CHECK(nv >= 64);
+    CHECK_EQ(one->vocab.n, nv);
+    CHECK(all->nbr_off != NULL && one->nbr_off != NULL);
+    if (all->nbr_off && one->nbr_off) {
+        CHECK(!memcmp(all->nbr_off, one->nbr_off, (nv + 1) * sizeof(uint32_t)));
+        CHECK(!memcmp(all->nbr, one->nbr,
+                      all->nbr_off[nv] * sizeof(idx_nbr)));
+    }
+    liaison_engine_free(one);
+    liaison_engine_free(all);
 }
 
 /* A searcher remembers expansions and similarities between queries; what

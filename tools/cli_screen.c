@@ -83,7 +83,8 @@ static int load_engine(screen_args *a, liaison_engine **e)
     if (cli_open_store("screen", a->db, &a->st))
         return CLI_ERROR;
     memset(&err, 0, sizeof(err));
-    rc = policy_engine_load(a->st, POLICY_VIEW_OWN, NULL, e, NULL, &err);
+    rc = policy_engine_load(a->st, POLICY_VIEW_OWN, NULL, NULL, e, NULL,
+                            &err);
     if (rc)
         return cli_fail("screen", "%s: %s", a->db, err.msg);
     return CLI_OK;

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
         return 2;
     }
     t0 = util_now_us();
-    if (policy_engine_load(st, POLICY_VIEW_OWN, NULL, &e, NULL, &err)) {
+    if (policy_engine_load(st, POLICY_VIEW_OWN, NULL, NULL, &e, NULL, &err)) {
         fprintf(stderr, "inproc: %s\n", err.msg);
         return 2;
     }

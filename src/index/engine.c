@@ -121,6 +121,7 @@ int liaison_engine_new(const liaison_engine_opts *opts, liaison_engine **out,
     e = util_calloc(1, sizeof(*e));
     if (!e)
         return util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
+    e->build_threads = opts ? opts->build_threads : 0;
     util_buf_init(&e->strs, STRS_MAX);
     util_strmap_init(&e->str_intern);
     util_strmap_init(&e->vocab_map);
@@ -742,7 +743,9 @@ int liaison_engine_build(liaison_engine *e)
             settle(&sp, e->strs.len, e->strs.cap);
             e->strs.p = sp;
         }
-        rc = idx_nbr_build(e, (int)sysconf(_SC_NPROCESSORS_ONLN));
+        rc = idx_nbr_build(e, e->build_threads
+                                  ? (int)e->build_threads
+                                  : (int)sysconf(_SC_NPROCESSORS_ONLN));
     }
     if (!rc)
         e->built = 1;

@@ -115,6 +115,7 @@ struct liaison_engine {
     text_ctx *tctx;             /* for parsing at build time */
     text_name *scratch_name;
     int built;
+    unsigned build_threads;     /* liaison_engine_opts; 0: one per core */
 
     /* strings: record fields, names as given, vocabulary keys */
     util_buf strs;

@@ -72,6 +72,7 @@ static int on_rec(void *ud, const store_rec *r)
 }
 
 int policy_engine_load(store *s, policy_view view, const char *today,
+                       const liaison_engine_opts *opts,
                        liaison_engine **out, policy_load_stats *stats,
                        struct liaison_err *err)
 {
@@ -90,7 +91,7 @@ int policy_engine_load(store *s, policy_view view, const char *today,
         gmtime_r(&now, &tm);
         strftime(c.today, sizeof(c.today), "%Y-%m-%d", &tm);
     }
-    rc = liaison_engine_new(NULL, &c.e, err);
+    rc = liaison_engine_new(opts, &c.e, err);
     if (rc)
         return rc;
     fmt_record_init(&c.rec);

@@ -34,8 +34,10 @@ typedef struct policy_load_stats {
 
 /* Build an engine from every record in the store that the view may see.
 ** today is "YYYY-MM-DD" (NULL: the current UTC date); records whose
-** "expires" is before it are left out.  On failure *out is NULL. */
+** "expires" is before it are left out.  opts (may be NULL) as for
+** liaison_engine_new.  On failure *out is NULL. */
 int policy_engine_load(store *s, policy_view view, const char *today,
+                       const liaison_engine_opts *opts,
                        liaison_engine **out /* OUT */,
                        policy_load_stats *stats /* OUT, may be NULL */,
                        struct liaison_err *err);

@@ -29,6 +29,10 @@
 **     UTC day it rebuilds too, since expiry depends on the date.
 **  6. A failed build keeps the old engine and is retried on the next
 **     change or after a pause.
+**  7. The first build, before anything is served, uses every core; a
+**     refresh builds on one thread (liaison_engine_opts.build_threads),
+**     so that while an import is indexed the workers keep the other
+**     cores and screenings do not slow down with it.
 */
 #include <string.h>
 #include <time.h>
@@ -103,11 +107,13 @@ srv_slot *srv_engine_pslot(srv_engine *e, srv_tctx *t)
     return sl;
 }
 
-/* Build a new engine from the store. */
-static int build(srv *s, store *st, srv_engine **out, struct liaison_err *err)
+/* Build a new engine from the store; background: while serving (note 7). */
+static int build(srv *s, store *st, int background, srv_engine **out,
+                 struct liaison_err *err)
 {
     srv_engine *e;
     policy_load_stats ls;
+    liaison_engine_opts eo;
     uint64_t t0 = util_now_us();
     int rc;
     *out = NULL;
@@ -124,14 +130,17 @@ static int build(srv *s, store *st, srv_engine **out, struct liaison_err *err)
         engine_free(e);
         return rc;
     }
-    rc = policy_engine_load(st, POLICY_VIEW_OWN, s->eng.today, &e->e, &ls,
-                            err);
+    memset(&eo, 0, sizeof(eo));
+    eo.build_threads = background ? 1 : 0;
+    rc = policy_engine_load(st, POLICY_VIEW_OWN, s->eng.today, &eo, &e->e,
+                            &ls, err);
     /* Federation: partners screen against the records they may see only
     ** (sharing hit or details), built from the same change sequence. */
     if (!rc && s->eng.partner_view) {
         e->pslots = util_calloc((size_t)s->threads, sizeof(srv_slot));
         rc = e->pslots ? policy_engine_load(st, POLICY_VIEW_PARTNER,
-                                            s->eng.today, &e->pe, NULL, err)
+                                            s->eng.today, &eo, &e->pe, NULL,
+                                            err)
                        : util_err(err, LIAISON_ENOMEM, 0, 0, "out of memory");
     }
     if (rc) {
@@ -217,7 +226,7 @@ static void *refresher(void *arg)
             struct liaison_err err;
             srv_engine *e = NULL;
             memset(&err, 0, sizeof(err));
-            if (build(s, s->eng.st, &e, &err) == LIAISON_OK) {
+            if (build(s, s->eng.st, 1, &e, &err) == LIAISON_OK) {
                 swap_in(s, e);
             } else {
                 atomic_fetch_add(&s->eng.build_failures, 1);
@@ -245,7 +254,7 @@ int srv_engines_start(srv *s, struct liaison_err *err)
     rc = store_open(s->db, &s->eng.st, err);
     if (rc)
         return rc;
-    rc = build(s, s->eng.st, &e, err);
+    rc = build(s, s->eng.st, 0, &e, err);
     if (rc)
         return rc;
     s->eng.cur = e;
