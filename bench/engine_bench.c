@@ -345,8 +345,8 @@ static void usage(void)
 {
     fputs("usage: engine_bench --watchlist FILE [--queries FILE] [--threads N]\n"
           "                    [--threshold T] [--limit K] [--warmup N]\n"
-          "                    [--loops L] [--build-threads N] [--out FILE.json]\n"
-          "                    [--hits FILE.jsonl]\n"
+          "                    [--loops L] [--build-threads N]\n"
+          "                    [--out FILE.json] [--hits FILE.jsonl]\n"
           "       engine_bench --default-threshold\n",
           stderr);
     exit(2);

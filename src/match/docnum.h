@@ -28,7 +28,8 @@
 ** control characters, ...) dropped; Arabic-Indic digits and the Arabic
 ** letters of Moroccan plates as ASCII (see docnum.c), tatweel and
 ** direction marks dropped; other bytes >= 0x80 (letters of other scripts
-** in UTF-8) kept as they are; with DOCNUM_FOLD_OCR, the folding above.  Writes the result NUL-terminated to out[size] and its length to
+** in UTF-8) kept as they are; with DOCNUM_FOLD_OCR, the folding above.
+** Writes the result NUL-terminated to out[size] and its length to
 ** *out_len.  Returns LIAISON_OK, LIAISON_ETOOBIG if it needs more than
 ** size - 1 bytes (out then holds "" and *out_len 0), or LIAISON_EINVAL
 ** for NULL arguments or size 0. */
