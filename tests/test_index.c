@@ -149,6 +149,28 @@ TEST(screen_cases)
     CHECK(rows >= 15);
 }
 
+/* Chinese names across scripts: a record in Han characters is found by
+** the pinyin a passport has (family name, given name joined) in either
+** order, and a record in pinyin by the Han characters; another given
+** name is not the same person. */
+TEST(chinese_names_across_scripts)
+{
+    static const rec_spec wanted[] = {
+        {"cn-1", "习近平", NULL},
+        {"cn-2", "Wang Wei", NULL},
+        {"cn-3", "欧阳建国", NULL},
+    };
+    liaison_engine *e = build(wanted, UTIL_ARRAY_LEN(wanted));
+    if (!e)
+        return;
+    CHECK(score_of(e, "cn-1", "Xi Jinping", NULL) >= 0.9);
+    CHECK(score_of(e, "cn-1", "JINPING Xi", NULL) >= 0.9);
+    CHECK(score_of(e, "cn-2", "王伟", NULL) >= 0.8);
+    CHECK(score_of(e, "cn-3", "Ouyang Jianguo", NULL) >= 0.9);
+    CHECK(score_of(e, "cn-2", "王明", NULL) < 0.55);
+    liaison_engine_free(e);
+}
+
 TEST(dates_change_the_order)
 {
     static const rec_spec recs[] = {

@@ -193,10 +193,27 @@ TEST(compounds_and_particles)
 TEST(han_and_hangul_runs_are_syllabic)
 {
     text_name *nm = util_malloc(sizeof(*nm));
+    const text_tok *t;
     setup();
+    /* A Chinese name: family name, then the given name's syllables
+    ** joined, as pinyin writes them (Mao Zedong, Ouyang Xiu). */
     CHECK_EQ(text_name_parse(ctx, "毛泽东", strlen("毛泽东"), nm), LIAISON_OK);
+    CHECK_EQ(nm->npos, 2);
+    CHECK((t = find(nm, "mao")) != NULL && (t->flags & TEXT_TOK_SYLLABIC));
+    CHECK((t = find(nm, "zedong")) != NULL && (t->flags & TEXT_TOK_SYLLABIC));
+    CHECK_EQ(text_name_parse(ctx, "欧阳修", strlen("欧阳修"), nm), LIAISON_OK);
+    CHECK_EQ(nm->npos, 2);
+    CHECK(find(nm, "ouyang") != NULL && find(nm, "xiu") != NULL);
+    /* A name already in parts keeps each run whole: here the given name
+    ** 桂荣 (Guirong) and the family name 兰 (Lan). */
+    CHECK_EQ(text_name_parse(ctx, "桂荣 兰", strlen("桂荣 兰"), nm),
+             LIAISON_OK);
+    CHECK_EQ(nm->npos, 2);
+    CHECK(find(nm, "guirong") != NULL && find(nm, "lan") != NULL);
+    /* A foreign name written in Chinese (Muhammad) stays one part. */
+    CHECK_EQ(text_name_parse(ctx, "穆罕默德", strlen("穆罕默德"), nm),
+             LIAISON_OK);
     CHECK_EQ(nm->npos, 1);
-    CHECK(nm->ntoks >= 1 && (nm->toks[0].flags & TEXT_TOK_SYLLABIC));
     CHECK_EQ(text_name_parse(ctx, "김정은", strlen("김정은"), nm), LIAISON_OK);
     CHECK(nm->ntoks >= 1 && (nm->toks[0].flags & TEXT_TOK_SYLLABIC));
     CHECK_EQ(text_name_parse(ctx, "Сергей", strlen("Сергей"), nm), LIAISON_OK);

@@ -240,6 +240,51 @@ static int split_parts(parse_state *ps, const char *s, size_t len)
     return LIAISON_OK;
 }
 
+/* Chinese names put the family name first, of one character or (a few)
+** two, then a given name of one or two, and pinyin writes the given
+** name's syllables joined: 毛泽东 is Mao Zedong, 欧阳修 Ouyang Xiu, as
+** passports and lists have them.  The two-character family names (in
+** simplified and traditional characters) among the commonest. */
+static const char *const han_double_family[] = {
+    "欧阳", "歐陽", "司马", "司馬", "上官", "诸葛", "諸葛", "东方", "東方",
+    "皇甫", "令狐", "夏侯", "慕容", "司徒", "公孙", "公孫", "尉迟", "尉遲",
+    "长孙", "長孫", "宇文", "轩辕", "軒轅", "端木", "独孤", "獨孤", "南宫",
+    "南宮", "西门", "西門", "钟离", "鍾離",
+};
+
+static int is_han(int32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF);
+}
+
+/* How many leading syllables of a name written as one run of Han
+** characters s[0..len) make a Chinese family name: 1, 2 for a
+** two-character one, 0 when the run is not shaped like a Chinese name (a
+** family name and a given name of one or two characters; longer runs are
+** foreign names written in Chinese, 穆罕默德 for Muhammad, and stay one
+** part). */
+static int han_family_syllables(const char *s, size_t len)
+{
+    size_t off = 0, chars = 0, i;
+    while (off < len) {
+        int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + off,
+                                              (utf8proc_ssize_t)(len - off),
+                                              &cp);
+        if (k <= 0 || !is_han(cp))
+            return 0;
+        off += (size_t)k;
+        chars++;
+    }
+    for (i = 0; i < sizeof(han_double_family) / sizeof(*han_double_family);
+         i++) {
+        size_t n = strlen(han_double_family[i]);
+        if (len > n && !memcmp(s, han_double_family[i], n))
+            return chars >= 3 && chars <= 4 ? 2 : 0;
+    }
+    return chars >= 2 && chars <= 3 ? 1 : 0;
+}
+
 /* Pass 2: parts in other scripts go through ICU Any-Latin and are split
 ** again into Latin parts, in place. */
 static void latinise_others(parse_state *ps)
@@ -260,23 +305,31 @@ static void latinise_others(parse_state *ps)
                               ps->c->scratch + keep[i].off, keep[i].len, tmp,
                               sizeof(tmp));
         if (n > 0) {
-            int before = ps->nraw, r;
+            int before = ps->nraw, r, fam, syl = 0;
             long k, o = 0;
             int32_t cp = 0;
             int syllabic;
             utf8proc_iterate((const utf8proc_uint8_t *)ps->c->scratch +
                                  keep[i].off, keep[i].len, &cp);
-            syllabic = (cp >= 0x4E00 && cp <= 0x9FFF) ||
-                       (cp >= 0x3400 && cp <= 0x4DBF) ||
+            syllabic = is_han(cp) ||
                        (cp >= 0xAC00 && cp <= 0xD7AF) ||
                        (cp >= 0x1100 && cp <= 0x11FF) ||
                        (cp >= 0x3040 && cp <= 0x30FF);
-            /* One run of a script is one name part: ICU writes a Han run
-            ** syllable by syllable (Zedong -> ze dong), while romanised
-            ** names write it joined. */
-            for (k = 0; k < n; k++)
+            /* ICU writes a Han run syllable by syllable (mao ze dong);
+            ** romanised names join a name's syllables.  A whole name
+            ** written as one run shaped like a Chinese name is its family
+            ** name and its given name (Mao Zedong); a run among others
+            ** (桂荣 兰: the name already in parts) is one part. */
+            fam = is_han(cp) && nkeep == 1
+                      ? han_family_syllables(ps->c->scratch + keep[i].off,
+                                             keep[i].len)
+                      : 0;
+            for (k = 0; k < n; k++) {
                 if (tmp[k] != ' ')
                     tmp[o++] = tmp[k];
+                else if (k > 0 && tmp[k - 1] != ' ' && ++syl == fam)
+                    tmp[o++] = ' ';
+            }
             n = o;
             add_ascii(ps, tmp, (size_t)n, keep[i].group);
             for (r = before; r < ps->nraw; r++)
