@@ -45,6 +45,8 @@
 #include "util/util.h"
 
 #define STORE_LOCK "1279869267"             /* "LIAS" */
+/* The users' roles (schema version 2 added monitor: note 7). */
+#define PG_ROLES "('officer','analyst','auditor','admin','monitor')"
 
 static const char schema_sql[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -75,7 +77,7 @@ static const char schema_sql[] =
     " name TEXT COLLATE \"C\" NOT NULL UNIQUE,"
     " agency TEXT NOT NULL,"
     " role TEXT NOT NULL"
-    "  CHECK(role IN ('officer','analyst','auditor','admin','monitor')),"
+    "  CHECK(role IN " PG_ROLES "),"
     " token_hash TEXT NOT NULL UNIQUE,"
     " created BIGINT NOT NULL,"
     " revoked_at BIGINT);"
@@ -731,8 +733,8 @@ static int upgrade(pg_store *q, long version)
     if (res && old)
         rc = pg_command(q, "ALTER TABLE users"
                         " DROP CONSTRAINT IF EXISTS users_role_check,"
-                        " ADD CONSTRAINT users_role_check CHECK(role IN"
-                        " ('officer','analyst','auditor','admin','monitor'));"
+                        " ADD CONSTRAINT users_role_check"
+                        " CHECK(role IN " PG_ROLES ");"
                         "UPDATE meta SET value = '2'"
                         " WHERE key = 'schema_version'", 0, NULL, NULL,
                         "upgrading the store to schema version 2");
