@@ -866,6 +866,70 @@ TEST(open_upgrades_schema_version_1)
     fx_fini(&fx);
 }
 
+/* Processes (here threads, each with its own handle) that open a version
+** 1 store at once all succeed: one upgrades it, the others find it done
+** inside their own transaction, and none fails on a lock another holds
+** for a moment (reading the header once did, "database is locked"). */
+#define OPENERS 6
+
+struct opener {
+    const char *path;
+    int rc;
+};
+
+static void *open_thread(void *arg)
+{
+    struct opener *o = arg;
+    struct liaison_err err = {0};
+    store *s = NULL;
+    o->rc = store_open(o->path, &s, &err);
+    if (o->rc)
+        fprintf(stderr, "open: %s\n", err.msg);
+    store_close(s);
+    return NULL;
+}
+
+TEST(concurrent_opens_upgrade_once)
+{
+    fixture fx;
+    struct liaison_err err = {0};
+    struct opener o[OPENERS];
+    pthread_t t[OPENERS];
+    store *s = fx_store(&fx, "ma-dgsn");
+    store_user *u = NULL;
+    char ver[16];
+    int i, round;
+    if (!s)
+        return;
+    CHECK_EQ(add_two_users(s, &err), LIAISON_OK);
+    store_close(s);
+    for (round = 0; round < 5; round++) {
+        CHECK_EQ(make_v1(fx.path), SQLITE_OK);
+        for (i = 0; i < OPENERS; i++) {
+            o[i].path = fx.path;
+            o[i].rc = -1;
+            CHECK_EQ(pthread_create(&t[i], NULL, open_thread, &o[i]), 0);
+        }
+        for (i = 0; i < OPENERS; i++) {
+            pthread_join(t[i], NULL);
+            CHECK_EQ(o[i].rc, LIAISON_OK);
+        }
+    }
+    CHECK_STR(first_text(fx.path, "SELECT value FROM meta WHERE key ="
+                         " 'schema_version'", ver, sizeof(ver)), "2");
+    s = NULL;
+    CHECK_EQ(store_open(fx.path, &s, &err), LIAISON_OK);
+    if (s) {
+        CHECK_EQ(store_user_by_token_hash(s, "h-omar", &u), LIAISON_OK);
+        store_user_free(u);
+        CHECK_EQ(store_user_add(s, "mona", "ma-dgsn", "monitor", "h-mona",
+                                &err), LIAISON_OK);
+        store_close(s);
+    }
+    CHECK(integrity_ok(fx.path));
+    fx_fini(&fx);
+}
+
 /* ---------------------------------------------------------------- audit */
 
 /* A stand-in for the audit module's chain: hex of a hash over prev_hash

@@ -870,6 +870,10 @@ int store_sqlite_open(const char *path, int create, const char *agency,
         goto fail;
     }
     sqlite3_extended_result_codes(q->db, 1);
+    /* Before the header is read: another handle may hold a lock for a
+    ** moment (recovering the WAL when the file is first opened, or
+    ** upgrading the schema, note 7), and reading must wait, not fail. */
+    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
     if (create) {
         rc = configure(q);
         if (rc == LIAISON_OK)
