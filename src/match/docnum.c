@@ -62,21 +62,27 @@ static const struct {
     {0xd9, 0x80, 0}, {0xd8, 0x9c, 0},
 };
 
-/* What the two bytes at s[i] stand for (arabic_chars): the ASCII
-** character, 0 to drop them, or -1 when they are not one of those. */
-static int arabic_char(const char *s, size_t len, size_t i)
+/* What the character at s[i] (a byte >= 0x80) stands for: an Arabic
+** character above, or a direction mark (U+200E, U+200F: dropped).  The
+** ASCII character, 0 to drop it, with its length in *width; -1 when it is
+** none of those. */
+static int foreign_char(const char *s, size_t len, size_t i, size_t *width)
 {
-    unsigned char b0, b1;
+    const unsigned char *u = (const unsigned char *)s + i;
     size_t k;
+    if (i + 2 < len && u[0] == 0xe2 && u[1] == 0x80 &&
+        (u[2] == 0x8e || u[2] == 0x8f)) {
+        *width = 3;
+        return 0;
+    }
     if (i + 1 >= len)
         return -1;
-    b0 = (unsigned char)s[i];
-    b1 = (unsigned char)s[i + 1];
-    if ((b0 == 0xd9 && b1 >= 0xa0 && b1 <= 0xa9) ||
-        (b0 == 0xdb && b1 >= 0xb0 && b1 <= 0xb9))
-        return '0' + (b1 & 0x0f);
+    *width = 2;
+    if ((u[0] == 0xd9 && u[1] >= 0xa0 && u[1] <= 0xa9) ||
+        (u[0] == 0xdb && u[1] >= 0xb0 && u[1] <= 0xb9))
+        return '0' + (u[1] & 0x0f);
     for (k = 0; k < UTIL_ARRAY_LEN(arabic_chars); k++)
-        if (arabic_chars[k].b0 == b0 && arabic_chars[k].b1 == b1)
+        if (arabic_chars[k].b0 == u[0] && arabic_chars[k].b1 == u[1])
             return arabic_chars[k].ascii;
     return -1;
 }
@@ -89,19 +95,14 @@ static int next_kept(const char *s, size_t len, size_t *i, unsigned flags)
 {
     while (*i < len) {
         unsigned char c = (unsigned char)s[*i];
+        size_t width;
         int a;
         if (c >= 0x80) {
-            if (c == 0xe2 && *i + 2 < len && (unsigned char)s[*i + 1] == 0x80 &&
-                ((unsigned char)s[*i + 2] == 0x8e ||
-                 (unsigned char)s[*i + 2] == 0x8f)) {
-                *i += 3;
-                continue;
-            }
-            if ((a = arabic_char(s, len, *i)) < 0) {
+            if ((a = foreign_char(s, len, *i, &width)) < 0) {
                 (*i)++;
                 return c;
             }
-            *i += 2;
+            *i += width;
             if (a == 0)
                 continue;
             c = (unsigned char)a;

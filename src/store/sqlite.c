@@ -715,12 +715,12 @@ out:
     return rc;
 }
 
-/* Set the connection up: WAL, sync, foreign keys (notes 2 and 3). */
+/* Set the connection up: WAL, sync, foreign keys (notes 2 and 3); the
+** busy timeout is set on opening, before anything is read. */
 static int configure(sq_store *q)
 {
     char mode[16];
     int found, rc;
-    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
     rc = query_text(q, "PRAGMA journal_mode = WAL", NULL, mode,
                     sizeof(mode), &found);
     if (rc < 0)
