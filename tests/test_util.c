@@ -36,6 +36,57 @@ TEST(buf_printf)
     util_buf_fini(&b);
 }
 
+/* util_buf_printf formats into the room it has and grows only when the
+** output does not fit: both paths, the edge where the output exactly
+** fills the room (no space left for its terminator), and the cap. */
+TEST(buf_printf_fits_grows_and_caps)
+{
+    util_buf b;
+    char big[300];
+    size_t room;
+    memset(big, 'y', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    util_buf_init(&b, 0);
+    CHECK_EQ(util_buf_adds(&b, "ab"), LIAISON_OK);      /* cap 64 */
+    room = b.cap - b.len;
+    CHECK_EQ(util_buf_printf(&b, "%.*s", (int)room, big), LIAISON_OK);
+    CHECK_EQ(b.len, 2 + room);
+    CHECK_EQ(strlen(util_buf_str(&b)), b.len);
+    CHECK_EQ(util_buf_printf(&b, "<%s>", big), LIAISON_OK);
+    CHECK_EQ(b.len, 2 + room + 301);
+    CHECK(b.p[b.len - 1] == '>' && b.p[b.len] == '\0');
+    util_buf_fini(&b);
+
+    util_buf_init(&b, 10);
+    CHECK_EQ(util_buf_printf(&b, "%d", 12345), LIAISON_OK);
+    CHECK_EQ(util_buf_printf(&b, "%d", 123456), LIAISON_ETOOBIG);
+    CHECK_STR(util_buf_str(&b), "12345");  /* as it was */
+    CHECK_EQ(util_buf_printf(&b, "%s", "67890"), LIAISON_OK);
+    CHECK_STR(util_buf_str(&b), "1234567890");
+    CHECK_EQ(util_buf_printf(&b, "%s", ""), LIAISON_OK);
+    CHECK_EQ(util_buf_printf(&b, "x"), LIAISON_ETOOBIG);
+    CHECK_STR(util_buf_str(&b), "1234567890");
+    util_buf_fini(&b);
+}
+
+TEST(buf_add_key)
+{
+    util_buf b;
+    util_buf_init(&b, 0);
+    CHECK_EQ(util_buf_addc(&b, '{'), LIAISON_OK);
+    CHECK_EQ(util_buf_add_key(&b, "name", 0), LIAISON_OK);
+    CHECK_EQ(util_buf_adds(&b, "1"), LIAISON_OK);
+    CHECK_EQ(util_buf_add_key(&b, "dob", 1), LIAISON_OK);
+    CHECK_EQ(util_buf_adds(&b, "2}"), LIAISON_OK);
+    CHECK_STR(util_buf_str(&b), "{\"name\":1,\"dob\":2}");
+    util_buf_fini(&b);
+    util_buf_init(&b, 8);
+    CHECK_EQ(util_buf_add_key(&b, "abc", 1), LIAISON_OK);  /* 7 bytes */
+    CHECK_EQ(util_buf_add_key(&b, "x", 0), LIAISON_ETOOBIG);
+    CHECK_STR(util_buf_str(&b), ",\"abc\":");
+    util_buf_fini(&b);
+}
+
 TEST(arena_alignment_and_big_pieces)
 {
     util_arena a;

@@ -1019,7 +1019,7 @@ void fmt_mrz_query(const fmt_mrz *m, liaison_query *q)
 static int json_key_str(util_buf *b, const char *key, const char *val,
                         int first)
 {
-    int rc = util_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+    int rc = util_buf_add_key(b, key, !first);
     if (rc)
         return rc;
     if (!val || !val[0])

@@ -20,7 +20,7 @@ static int key_str(util_buf *b, int *first, const char *key, const char *v)
     int rc;
     if (!v)
         return LIAISON_OK;
-    if ((rc = util_buf_printf(b, "%s\"%s\":", *first ? "" : ",", key)))
+    if ((rc = util_buf_add_key(b, key, !*first)))
         return rc;
     *first = 0;
     return fmt_buf_add_json_str(b, v);

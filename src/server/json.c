@@ -159,7 +159,7 @@ int srv_json_add_str(util_buf *b, const char *s, size_t n)
 
 int srv_json_kv_str(util_buf *b, const char *key, const char *v, int comma)
 {
-    int rc = util_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
+    int rc = util_buf_add_key(b, key, comma);
     if (rc)
         return rc;
     if (!v)

@@ -79,15 +79,27 @@ int util_buf_adds(util_buf *b, const char *s)
     return util_buf_add(b, s, strlen(s));
 }
 
+/* Formatted into the room the buffer has, in one pass; only output that
+** does not fit is formatted again, after growing the buffer. */
 int util_buf_printf(util_buf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     int n, rc;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (room)
+            b->p[b->len] = '\0';
         return LIAISON_EINVAL;
+    }
+    if ((size_t)n < room) {     /* cap <= max + 1: within the limit too */
+        b->len += (size_t)n;
+        return LIAISON_OK;
+    }
+    if (room)
+        b->p[b->len] = '\0';   /* as it was, should growing fail */
     rc = util_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
@@ -95,6 +107,25 @@ int util_buf_printf(util_buf *b, const char *fmt, ...)
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+    return LIAISON_OK;
+}
+
+/* A JSON object key, "key": (after a comma when comma is set).  The key
+** is the caller's literal: it is not escaped. */
+int util_buf_add_key(util_buf *b, const char *key, int comma)
+{
+    size_t n = strlen(key);
+    int rc = util_buf_reserve(b, n + 4);
+    if (rc)
+        return rc;
+    if (comma)
+        b->p[b->len++] = ',';
+    b->p[b->len++] = '"';
+    memcpy(b->p + b->len, key, n);
+    b->len += n;
+    b->p[b->len++] = '"';
+    b->p[b->len++] = ':';
+    b->p[b->len] = '\0';
     return LIAISON_OK;
 }
 

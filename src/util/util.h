@@ -58,6 +58,7 @@ int util_buf_addc(util_buf *b, char c);
 int util_buf_adds(util_buf *b, const char *s);
 int util_buf_printf(util_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+int util_buf_add_key(util_buf *b, const char *key, int comma);
 /* Append s as a JSON string literal (with quotes), escaping as needed. */
 int util_buf_add_json_str(util_buf *b, const char *s, size_t n);
 /* The contents as a NUL-terminated string ("" when empty); borrowed. */
