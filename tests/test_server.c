@@ -1006,6 +1006,46 @@ TEST(audit_paging_and_verify)
 }
 
 /* If the audit trail cannot be written, no result leaves the server. */
+/* Group commits start at most every COMMIT_EVERY_US (auditq.c, note 2):
+** entries that come one by one, a little slower than the writer can
+** commit them, are committed several at a time, not one by one (without
+** the floor: one commit per entry, 2.7 times the bound), and none is
+** lost. */
+TEST(audit_group_commits_are_spaced)
+{
+    th_server f;
+    unsigned long c0, a0, commits;
+    uint64_t t0, took;
+    int i, n = 1500;
+    CHECK_EQ(th_server_start(&f, NULL, NULL), 0);
+    c0 = atomic_load(&f.s->aq.commits);
+    a0 = atomic_load(&f.s->aq.appended);
+    t0 = util_now_us();
+    for (i = 0; i < n; i++) {
+        store_audit_entry e;
+        char detail[64];
+        memset(&e, 0, sizeof(e));
+        snprintf(detail, sizeof(detail), "{\"n\":%d}", i);
+        e.actor = "test";
+        e.action = "auth.fail";
+        e.detail_json = detail;
+        CHECK_EQ(srv_auditq_post(f.s, &e), LIAISON_OK);
+        usleep(100);
+    }
+    while (atomic_load(&f.s->aq.appended) < a0 + (unsigned long)n &&
+           util_now_us() - t0 < 60 * 1000000ull)
+        usleep(1000);
+    took = util_now_us() - t0;
+    commits = atomic_load(&f.s->aq.commits) - c0;
+    CHECK_EQ(atomic_load(&f.s->aq.appended) - a0, (unsigned long)n);
+    CHECK_EQ(atomic_load(&f.s->aq.failures), 0);
+    fprintf(stderr, "  %d entries in %lu commits, %llu us\n", n, commits,
+            (unsigned long long)took);
+    CHECK(commits >= 1);
+    CHECK(commits <= took / 500 + 2);
+    th_server_stop(&f);
+}
+
 TEST(audit_failure_withholds_results)
 {
     th_server f;

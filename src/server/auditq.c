@@ -13,7 +13,15 @@
 **     entries) and appends it in ONE store transaction, so the cost of a
 **     commit (an fsync with --sync full) is shared by every request that
 **     arrived meanwhile and throughput does not depend on the disk's
-**     fsync latency.  Entries are chained in queue order.
+**     fsync latency.  Entries are chained in queue order.  Group commits
+**     start at most every COMMIT_EVERY_US: an entry that comes later than
+**     that after the last commit began is committed at once, one that
+**     comes sooner waits for the rest of the interval, with whatever
+**     comes behind it.  Without that floor the writer of a busy server,
+**     faster than the requests come, committed 1.6 entries at a time, and
+**     its commits and wake-ups cost 18 us of CPU per screening (a fifth
+**     of the request); at most a commit per half millisecond, 8 us.  A
+**     request waits 0.25 ms longer on average, only under load.
 **  3. Only this thread appends for the workers, so they never queue on
 **     the store's write lock.  Other appenders (record writes on the lane,
 **     `liaison user add` in another process) take the same write lock in
@@ -41,6 +49,7 @@
 **  7. At shutdown the queue is drained before the thread exits; anything
 **     pushed after that fails at once (and its request gets a 503).
 */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +58,7 @@
 #include "server/srv_int.h"
 
 #define BATCH_MAX 2048
+#define COMMIT_EVERY_US 500         /* note 2 */
 #define QUEUE_MAX 65536
 #define DURABLE_MS 100
 #define CHECKPOINT_MS 1000
@@ -113,6 +123,7 @@ static void *writer(void *arg)
     srv *s = arg;
     srv_auditq *q = &s->aq;
     int64_t *seqs = util_calloc(BATCH_MAX, sizeof(int64_t));
+    uint64_t last_take = 0;
     for (;;) {
         srv_audit_item *first, *last, *it, *next;
         long n = 0, i;
@@ -125,6 +136,20 @@ static void *writer(void *arg)
             pthread_mutex_unlock(&q->lock);
             break;              /* stopping and drained */
         }
+        t0 = util_now_us();
+        if (!q->stop && q->len < BATCH_MAX &&
+            t0 - last_take < COMMIT_EVERY_US) {
+            /* Note 2: the rest of the interval.  Pushers meanwhile
+            ** signal a condition nobody waits on, which costs nothing. */
+            struct timespec ts = {0, 0};
+            ts.tv_nsec = (long)(COMMIT_EVERY_US - (t0 - last_take)) * 1000L;
+            pthread_mutex_unlock(&q->lock);
+            while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+                ;
+            pthread_mutex_lock(&q->lock);
+            t0 = util_now_us();
+        }
+        last_take = t0;
         first = last = q->head;
         n = 1;
         while (last->next && n < BATCH_MAX) {
@@ -139,7 +164,6 @@ static void *writer(void *arg)
         pthread_cond_broadcast(&q->space);
         pthread_mutex_unlock(&q->lock);
 
-        t0 = util_now_us();
         rc = seqs ? append_all(q, first, seqs, n) : LIAISON_ENOMEM;
         note_max(&q->commit_max_us, util_now_us() - t0);
         atomic_fetch_add(&q->commits, 1);
