@@ -492,12 +492,12 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
         PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
     if (rec->nnat > 1)
         PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
-    /* The vocabulary entries of the parts without a row: they will be
-    ** compared with the query's parts. */
+    /* The parts' vocabulary entries: those without a row will be compared
+    ** with the query's parts.  Asking for all of them costs less than
+    ** looking up which have a row (A/B at 1M: 0.991). */
     un = IDX_NAME_UNIT0(e, nm);
     for (u = 0; u < nm->nunits && u < 8; u++)
-        if (!idx_row_find(s, un[u].tok))
-            PREFETCH(&IDX_AT(e->vocab, idx_vtok, un[u].tok));
+        PREFETCH(&IDX_AT(e->vocab, idx_vtok, un[u].tok));
 }
 
 /* Candidates for the prepared name, then full scores for the best. */
