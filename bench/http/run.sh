@@ -4,7 +4,8 @@
 #
 #   bench/http/run.sh [--records N] [--duration S] [--connections C]
 #                     [--wrk-threads T] [--bodies mix|doc|both] [--sync normal|full]
-#                     [--rate R] [--soak SECONDS] [--out DIR] [--quick]
+#                     [--rate R] [--sweep C1,C2,..] [--soak SECONDS]
+#                     [--out DIR] [--quick]
 #
 # 1. builds liaison (make B=$B, default build) and bench/http/inproc.c;
 # 2. makes a deterministic watchlist of N records (default 100000) and a
@@ -22,6 +23,10 @@
 #    20000) with latencies counted from when each request was due, so
 #    that a server falling behind shows in them (wrk, closed-loop, leaves
 #    out the requests it did not send while waiting);
+# 5b. runs wrk on the "mix" bodies again with each connection count of
+#    --sweep (default 16,32; at most 15 s each): past the count that
+#    saturates the server, more connections only queue, and latency grows
+#    with them (Little's law) while requests/s stays;
 # 6. with --soak S, runs wrk S seconds more at full load on the "mix"
 #    bodies, sampling the server's RSS every 10 s: errors and RSS
 #    start/end/max;
@@ -45,6 +50,7 @@ bodies=both
 sync=normal
 soak=0
 rate=20000
+sweep=16,32
 out=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -56,9 +62,10 @@ while [ $# -gt 0 ]; do
     --sync) sync=$2; shift 2 ;;
     --soak) soak=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --sweep) sweep=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --quick) records=10000; duration=10; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -235,6 +242,17 @@ for set in $sets; do
   put "http_${set}_at_rate_p999_ms" "$(echo "$r" | sed -n 's/.*p99\.9 \([0-9.]*\) ms.*/\1/p')"
   put "http_${set}_at_rate_non200" "$(echo "$r" | sed -n 's/.*non-200: \([0-9]*\).*/\1/p')"
 done
+
+# 5b. connection sweep (mix)
+case " $sets " in *" mix "*)
+  sd=$duration; [ "$sd" -gt 15 ] && sd=15
+  for c in $(echo "$sweep" | tr ',' ' '); do
+    BODIES="$out/bodies.jsonl" wrk -t"$wthreads" -c"$c" -d"${sd}s" --latency \
+      -s "$here/screen.lua" "http://$addr" > "$out/wrk-mix-c$c.txt" 2>&1
+    wrk_figures "mix_c$c" "$out/wrk-mix-c$c.txt"
+    say "[mix] $c connections, ${sd} s: $rps requests/s, $lat; non-200: ${bad:-0}"
+  done ;;
+esac
 
 # 6. soak
 if [ "$soak" -gt 0 ]; then
