@@ -14,7 +14,7 @@
 **     commit (an fsync with --sync full) is shared by every request that
 **     arrived meanwhile and throughput does not depend on the disk's
 **     fsync latency.  Entries are chained in queue order.  Group commits
-**     start at most every COMMIT_EVERY_US: an entry that comes later than
+**     start at most every SRV_AUDIT_COMMIT_EVERY_US: an entry that comes later than
 **     that after the last commit began is committed at once, one that
 **     comes sooner waits for the rest of the interval, with whatever
 **     comes behind it.  Without that floor the writer of a busy server,
@@ -58,7 +58,6 @@
 #include "server/srv_int.h"
 
 #define BATCH_MAX 2048
-#define COMMIT_EVERY_US 500         /* note 2 */
 #define QUEUE_MAX 65536
 #define DURABLE_MS 100
 #define CHECKPOINT_MS 1000
@@ -138,11 +137,12 @@ static void *writer(void *arg)
         }
         t0 = util_now_us();
         if (!q->stop && q->len < BATCH_MAX &&
-            t0 - last_take < COMMIT_EVERY_US) {
+            t0 - last_take < SRV_AUDIT_COMMIT_EVERY_US) {
             /* Note 2: the rest of the interval.  Pushers meanwhile
             ** signal a condition nobody waits on, which costs nothing. */
             struct timespec ts = {0, 0};
-            ts.tv_nsec = (long)(COMMIT_EVERY_US - (t0 - last_take)) * 1000L;
+            ts.tv_nsec = (long)(SRV_AUDIT_COMMIT_EVERY_US -
+                                (t0 - last_take)) * 1000L;
             pthread_mutex_unlock(&q->lock);
             while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
                 ;

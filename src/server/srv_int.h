@@ -271,6 +271,9 @@ typedef struct srv_audit_item {
     srv_waiter *w;              /* NULL: nobody waits; the writer frees it */
 } srv_audit_item;
 
+#define SRV_AUDIT_COMMIT_EVERY_US 500   /* group commits at most this often
+                                           (auditq.c, note 2) */
+
 typedef struct srv_auditq {
     pthread_mutex_t lock;
     pthread_cond_t cond;        /* work arrived / stop */
