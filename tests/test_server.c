@@ -1006,11 +1006,10 @@ TEST(audit_paging_and_verify)
 }
 
 /* Group commits start at most every SRV_AUDIT_COMMIT_EVERY_US (auditq.c,
-** note 2):
-** entries that come one by one, a little slower than the writer can
-** commit them, are committed several at a time, not one by one (without
-** the floor: one commit per entry, 2.7 times the bound), and none is
-** lost. */
+** note 2): entries that come one by one, a little slower than the writer
+** can commit them, are committed several at a time, not one by one
+** (without the floor: one commit per entry, 2.7 times the bound), and
+** none is lost. */
 TEST(audit_group_commits_are_spaced)
 {
     th_server f;
