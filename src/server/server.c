@@ -502,7 +502,11 @@ static enum MHD_Result begin(srv_req *r)
 
 static enum MHD_Result dispatch(srv_req *r)
 {
-    switch (r->m.route->handler(r)) {
+    enum srv_outcome rc;
+    srv_auditq_enter(r->s);
+    rc = r->m.route->handler(r);
+    srv_auditq_leave(r->s);
+    switch (rc) {
     case SRV_RESPOND:
         return send_response(r);
     case SRV_WAIT:

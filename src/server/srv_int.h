@@ -283,6 +283,8 @@ typedef struct srv_auditq {
     int stop;                   /* the writer drains and exits */
     int sync_stop;              /* then the syncer syncs once and exits */
     pthread_cond_t tick;        /* wakes the syncer at shutdown */
+    pthread_cond_t idle;        /* the entries on the way have come (note 2) */
+    atomic_int coming;          /* workers in a handler, entry not queued yet */
     pthread_t thread;
     int started;
     pthread_t sync_thread;
@@ -303,6 +305,11 @@ void srv_auditq_stop(srv *s);
 ** the items fail at once. */
 void srv_auditq_push(srv *s, srv_audit_item *first, srv_audit_item *last,
                      long n);
+/* Around every route handler, on the worker's thread: while a worker is
+** in one and has not queued its entry, the writer may wait for it
+** (auditq.c, note 2). */
+void srv_auditq_enter(srv *s);
+void srv_auditq_leave(srv *s);
 /* Queue one entry nobody waits for (copied).  Blocks while the queue is
 ** full (backpressure on floods of bad tokens). */
 int srv_auditq_post(srv *s, const store_audit_entry *e);
