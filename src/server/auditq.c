@@ -123,6 +123,19 @@ static int append_all(srv_auditq *q, srv_audit_item *first, int64_t *seqs,
     return store_commit(q->st);
 }
 
+/* ts = now on clock + us (for pthread_cond_timedwait on a condition of
+** that clock). */
+static void deadline_in(struct timespec *ts, clockid_t clock, long us)
+{
+    clock_gettime(clock, ts);
+    ts->tv_sec += us / 1000000;
+    ts->tv_nsec += (us % 1000000) * 1000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 static void *writer(void *arg)
 {
     srv *s = arg;
@@ -159,12 +172,7 @@ static void *writer(void *arg)
                     ;
                 pthread_mutex_lock(&q->lock);
             } else {
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                ts.tv_nsec += us * 1000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
+                deadline_in(&ts, CLOCK_MONOTONIC, us);
                 while (!q->stop && q->len < BATCH_MAX &&
                        atomic_load(&q->coming) > 0 &&
                        pthread_cond_timedwait(&q->idle, &q->lock, &ts) == 0)
@@ -210,17 +218,6 @@ static void *writer(void *arg)
     return NULL;
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* Note 4: make group commits durable and checkpoint, off the writer. */
 static void *syncer(void *arg)
 {
@@ -232,7 +229,7 @@ static void *syncer(void *arg)
     while (!stop) {
         struct timespec ts;
         unsigned long c;
-        deadline_in(&ts, DURABLE_MS);
+        deadline_in(&ts, CLOCK_REALTIME, DURABLE_MS * 1000L);
         pthread_mutex_lock(&q->lock);
         while (!q->sync_stop &&
                pthread_cond_timedwait(&q->tick, &q->lock, &ts) == 0)
