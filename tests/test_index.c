@@ -611,6 +611,64 @@ TEST(short_and_long_walks_find_the_same)
     crowd(15000);       /* 30,000: the per-name array */
 }
 
+/* A query meets each record once however many of its names are scored,
+** through a table that starts with room for 256 records and grows: 700
+** namesakes answer as 700 hits, each once, in record order (equal
+** scores), and the next queries in the same searcher start afresh. */
+TEST(an_answer_with_hundreds_of_records)
+{
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_query q;
+    liaison_screen_opts o = {0, 1000, 0, 0};     /* threshold 0: the name is
+                                                    common here, weighs little */
+    char id[16];
+    size_t i, n = 700;
+    memset(&res, 0, sizeof(res));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i < n; i++) {
+        liaison_record r;
+        liaison_name nm[2];
+        memset(&r, 0, sizeof(r));
+        snprintf(id, sizeof(id), "m%zu", i);
+        nm[0].full = "Karim Mansour";
+        nm[0].type = NULL;
+        nm[1].full = "Kareem Mansur";
+        nm[1].type = "aka";
+        r.id = id;
+        r.list = "wanted";
+        r.names = nm;
+        r.n_names = 2;
+        CHECK_EQ(liaison_engine_add(e, &r), LIAISON_OK);
+    }
+    add_person(e, "z", "wanted", "Zakaria Khoudri", NULL);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    q.name = "Karim Mansour";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, n);
+    for (i = 0; i < res.n_hits && i < n; i++) {
+        snprintf(id, sizeof(id), "m%zu", i);
+        CHECK_STR(res.hits[i].id, id);
+        CHECK(res.hits[i].score == res.hits[0].score);
+    }
+    CHECK(res.n_hits && res.hits[0].score > 0);
+    q.name = "Zakaria Khoudri";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 1);
+    if (res.n_hits)
+        CHECK_STR(res.hits[0].id, "z");
+    o.limit = 5;
+    q.name = "Karim Mansour";
+    CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+    CHECK_EQ(res.n_hits, 5);
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
 /* The walk leaves out a part that thousands of names share (Fatma, in
 ** 5,000 names) once a rarer one (Kuzucu, in 150) carries the query.  The
 ** Kuzucus all have the same evidence from the walk, and those born in the

@@ -61,12 +61,11 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
                          liaison_searcher **out)
 {
     liaison_searcher *s;
-    size_t nv, nn, nr, i;
+    size_t nv, nn, i;
     int rc;
     *out = NULL;
     nv = e->vocab.n ? e->vocab.n : 1;
     nn = e->n_names ? e->n_names : 1;
-    nr = e->recs.n ? e->recs.n : 1;
     s = util_calloc(1, sizeof(*s));
     if (!s)
         return LIAISON_ENOMEM;
@@ -96,17 +95,18 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     s->hash_used = zeroed_new((HASH_MAX_POSTINGS + 1) * sizeof(uint32_t));
     s->cands = zeroed_new((nn + 1) * sizeof(cand_ent));
     s->cand_year = zeroed_new((nn + 1) * sizeof(uint16_t));
-    s->rec_at = zeroed_new(nr * sizeof(acc_ent));
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
+    s->rec_bits = 9;
+    s->rec_slots = util_calloc((size_t)1 << s->rec_bits, sizeof(uint32_t));
     for (i = 0; i < YEAR_MULTS; i++) {
         match_facts f = {0, 0, 0};
         f.dob = idx_years_relation((int)i);
         s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
     }
     if (!s->cache || !s->cache_items || !s->acc || !s->hash ||
-        !s->hash_used || !s->cands || !s->cand_year || !s->rec_at ||
-        !s->recs) {
+        !s->hash_used || !s->cands || !s->cand_year || !s->recs ||
+        !s->rec_slots) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
     }
@@ -137,8 +137,8 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->hash_used);
     util_free(s->cands);
     util_free(s->cand_year);
-    util_free(s->rec_at);
     util_free(s->recs);
+    util_free(s->rec_slots);
     util_free(s);
 }
 
@@ -316,22 +316,51 @@ static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
 
 static double adjusted(const rec_score *rs, double name);
 
+/* Record rec's slot in rec_slots: the one holding it, or the free one
+** where it goes.  A query meets a few dozen records: the table stays in
+** cache, where an array over all records would cost a miss per record. */
+static uint32_t *rec_slot(liaison_searcher *s, uint32_t rec)
+{
+    uint32_t mask = ((uint32_t)1 << s->rec_bits) - 1;
+    uint32_t h = (rec * 0x9E3779B1u) >> (32 - s->rec_bits), x;
+    while ((x = s->rec_slots[h]) != 0 && s->recs[x - 1].rec != rec)
+        h = (h + 1) & mask;
+    return &s->rec_slots[h];
+}
+
+/* Room for one more record: recs doubled, and rec_slots with it (kept at
+** most half full). */
+static int recs_grow(liaison_searcher *s)
+{
+    size_t ncap = s->recs_cap * 2, i;
+    uint32_t *ns = util_calloc(ncap * 2, sizeof(uint32_t));
+    rec_score *nr = ns ? util_realloc(s->recs, ncap * sizeof(rec_score)) : NULL;
+    if (!nr) {
+        util_free(ns);
+        return LIAISON_ENOMEM;
+    }
+    s->recs = nr;
+    s->recs_cap = ncap;
+    util_free(s->rec_slots);
+    s->rec_slots = ns;
+    s->rec_bits++;
+    for (i = 0; i < s->nrecs; i++)
+        *rec_slot(s, s->recs[i].rec) = (uint32_t)i + 1;
+    return LIAISON_OK;
+}
+
 static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
 {
     rec_score *rs;
-    acc_ent *at = &s->rec_at[rec];
-    if (at->stamp == s->rec_gen)
-        return &s->recs[at->slot];
+    uint32_t *slot = rec_slot(s, rec);
+    if (*slot)
+        return &s->recs[*slot - 1];
     if (s->nrecs == s->recs_cap) {
-        size_t ncap = s->recs_cap * 2;
-        rec_score *nr = util_realloc(s->recs, ncap * sizeof(rec_score));
-        if (!nr)
+        if (recs_grow(s))
             return NULL;
-        s->recs = nr;
-        s->recs_cap = ncap;
+        slot = rec_slot(s, rec);
     }
-    at->stamp = s->rec_gen;
-    at->slot = (uint32_t)s->nrecs;
+    *slot = (uint32_t)s->nrecs + 1;
     rs = &s->recs[s->nrecs++];
     memset(rs, 0, sizeof(*rs));
     rs->rec = rec;
@@ -484,7 +513,6 @@ static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
     if (step == 1) {
         idx_prefetch_units(e, nm);
         PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
-        PREFETCH(&s->rec_at[nm->rec]);
         return;
     }
     rec = &IDX_AT(e->recs, idx_rec, nm->rec);
@@ -756,10 +784,7 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         s->qname = q->name;
         s->nalts = split_alts(q->name, nlen, s->alt_off, s->alt_len);
     }
-    if (++s->rec_gen == 0) {
-        memset(s->rec_at, 0, s->e->recs.n * sizeof(acc_ent));
-        s->rec_gen = 1;
-    }
+    memset(s->rec_slots, 0, sizeof(uint32_t) << s->rec_bits);
     s->nrecs = 0;
     for (a = 0; a < s->nalts; a++) {
         uint64_t cost[TEXT_MAX_TOKENS];

@@ -48,8 +48,7 @@ typedef struct exp_cache_ent {
 } exp_cache_ent;
 
 /* Per name, one cache line access while walking postings: the stamp of
-** the query that last touched it, and where it accumulates (per record
-** too, rec_at: where its score is). */
+** the query that last touched it, and where it accumulates. */
 typedef struct acc_ent {
     uint32_t stamp;
     uint32_t slot;              /* its entry in cands */
@@ -129,10 +128,11 @@ struct liaison_searcher {
     float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
     size_t ntouched;
 
-    acc_ent *rec_at;            /* per record: index in recs, stamped */
-    uint32_t rec_gen;
-    rec_score *recs;
+    rec_score *recs;            /* the records met this query */
     size_t nrecs, recs_cap;
+    uint32_t *rec_slots;        /* record -> 1 + its entry in recs (0: free),
+                                   open addressing, 2 x recs_cap slots */
+    unsigned rec_bits;          /* log2 of the slots */
 
     /* scratch for scoring one name */
     match_tok rtoks[MATCH_MAX_UNITS];
