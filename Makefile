@@ -103,6 +103,7 @@ $(B)/fuzz/replay_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/replay.o $(B)/libliaiso
 
 check: deps all $(TEST_BIN) $(FUZZ_REPLAY)
 	@python3 tools/check_name_tables.py
+	@sh tools/check_prefetch.sh $(CC) $(CFLAGS_BASE)
 	@sh tests/run_all.sh $(TEST_BIN) -- $(FUZZ_REPLAY)
 
 demo: deps all

@@ -496,7 +496,8 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
 ** steps, each reading what the previous one fetched (the name's entry;
 ** its parts and record; the parts' vocabulary entries, the record's
 ** dates and nationalities). */
-static void prefetch_name(const liaison_searcher *s, uint32_t n, int step)
+PREFETCH_FN void prefetch_name(const liaison_searcher *s, uint32_t n,
+                          int step)
 {
     const liaison_engine *e = s->e;
     const idx_name *nm;
