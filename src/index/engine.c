@@ -189,6 +189,7 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->post_off);
     util_free(e->post);
     util_free(e->names);
+    util_free(e->name_facts);
     util_free(e->post_year);
     util_free(e->key_off);
     util_free(e->key_toks);
@@ -456,6 +457,18 @@ static void sort_by_year(uint32_t *p, size_t n, const idx_name *nm)
     }
 }
 
+void idx_rec_facts(const liaison_engine *e, uint32_t rec, idx_facts *out)
+{
+    const idx_rec *r = &IDX_AT(e->recs, idx_rec, rec);
+    memset(out, 0, sizeof(*out));
+    if (r->ndob == 1)
+        out->dob = IDX_AT(e->dates, match_date, r->dob);
+    out->nat = r->nat;
+    out->ndob = r->ndob;
+    out->nnat = r->nnat;
+    out->gender = r->gender;
+}
+
 /* Postings: vocabulary id -> names containing it. */
 static int build_postings(liaison_engine *e)
 {
@@ -486,8 +499,9 @@ static int build_postings(liaison_engine *e)
     }
     util_free(fill);
     e->names = util_malloc_big((nn ? nn : 1) * sizeof(idx_name));
+    e->name_facts = util_malloc_big((nn ? nn : 1) * sizeof(idx_facts));
     e->post_year = util_malloc_big((total ? total : 1) * sizeof(uint16_t));
-    if (!e->names || !e->post_year)
+    if (!e->names || !e->name_facts || !e->post_year)
         return LIAISON_ENOMEM;
     for (i = 0; i < nn; i++) {
         idx_name *nm = &e->names[i];
@@ -504,6 +518,7 @@ static int build_postings(liaison_engine *e)
         if (nm->nunits <= IDX_NAME_UNITS)
             memcpy(nm->u, &IDX_AT(e->units, idx_unit, noff[i]),
                    nm->nunits * sizeof(idx_unit));
+        idx_rec_facts(e, nm->rec, &e->name_facts[i]);
     }
     /* Each list by (birth year, name): no year first. */
     for (i = 0; i < nv; i++)
@@ -804,6 +819,7 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
                  (e->post_off ? e->post_off[e->vocab.n] * 6 : 0) +
                  (e->names ? e->n_names * sizeof(idx_name) : 0) +
+                 (e->name_facts ? e->n_names * sizeof(idx_facts) : 0) +
                  (e->nbr_off ? (e->vocab.n + 1) * 4 +
                                e->nbr_off[e->vocab.n] * sizeof(idx_nbr) : 0) +
                  (e->key_off ? (e->key_map.count + 1) * 4 +

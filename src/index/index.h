@@ -68,7 +68,7 @@ typedef struct idx_nbr {
 /* What screening reads of a name, in one place (built from the vectors
 ** below): ranking a candidate costs one cache line here (a name of up to
 ** IDX_NAME_UNITS parts, 97% of them, carries its units), scoring it one
-** more for its record. */
+** more for its record's facts (idx_facts). */
 #define IDX_NAME_UNITS 4
 
 typedef struct idx_name {
@@ -97,6 +97,18 @@ typedef struct idx_rec {
     char gender;                /* 'M', 'F' or 0 */
     uint16_t year;              /* earliest birth year, 0: none or too spread */
 } idx_rec;
+
+/* What scoring reads of a name's record, kept per name beside the names
+** (built from idx_rec and dates): one access whose address is known as
+** soon as the name is, instead of the record, then its dates. */
+typedef struct idx_facts {
+    match_date dob;             /* the record's date of birth when it has
+                                   exactly one (ndob 1); more: see idx_rec */
+    uint32_t nat;               /* idx_rec.nat */
+    uint8_t ndob, nnat;
+    char gender;                /* 'M', 'F' or 0 */
+    uint8_t pad;
+} idx_facts;
 
 typedef struct idx_doc {
     uint32_t rec;
@@ -139,6 +151,7 @@ struct liaison_engine {
     uint32_t *post;             /* name ids, by (birth year, name) */
     uint16_t *post_year;        /* the year of each posting's name, in step */
     idx_name *names;            /* per name, what screening reads of it */
+    idx_facts *name_facts;      /* per name, its record's facts */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
     uint32_t *key_toks;         /* vocab ids */
@@ -180,6 +193,9 @@ const char *idx_str(const liaison_engine *e, uint32_t off);
 void idx_vtok_view(const liaison_engine *e, uint32_t tok,
                    match_tok *out /* OUT */);
 float idx_unit_weight(const liaison_engine *e, const idx_unit *u);
+/* Record rec's facts as scoring reads them (idx_facts). */
+void idx_rec_facts(const liaison_engine *e, uint32_t rec,
+                   idx_facts *out /* OUT */);
 
 /* Compute every vocabulary entry's expansion into nbr_off/nbr (search.c),
 ** on up to threads threads; the rest of the engine must be built. */

@@ -298,19 +298,25 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
     }
 }
 
-/* Date of birth, nationality and gender relations of a record. */
-static void record_facts(liaison_searcher *s, uint32_t rec, rec_score *rs)
+/* Date of birth, nationality and gender relations of record rec, whose
+** facts are f. */
+static void record_facts(liaison_searcher *s, uint32_t rec,
+                         const idx_facts *f, rec_score *rs)
 {
     const liaison_engine *e = s->e;
-    const idx_rec *r = &IDX_AT(e->recs, idx_rec, rec);
-    char g[2] = {r->gender, 0};
+    const match_date *dob = &f->dob;
+    const uint32_t *nats = &f->nat;
+    char g[2] = {f->gender, 0};
     rs->dob_rel = MATCH_DOB_UNKNOWN;
-    if (s->has_dob && r->ndob)
-        rs->dob_rel = (int8_t)match_dob(&s->qdob,
-                                        &IDX_AT(e->dates, match_date, r->dob),
-                                        r->ndob, NULL);
-    rs->nat = (int8_t)match_nationality(s->qnat4, idx_rec_nats(e, r),
-                                        r->nnat);
+    if (s->has_dob && f->ndob) {
+        if (f->ndob > 1)
+            dob = &IDX_AT(e->dates, match_date,
+                          IDX_AT(e->recs, idx_rec, rec).dob);
+        rs->dob_rel = (int8_t)match_dob(&s->qdob, dob, f->ndob, NULL);
+    }
+    if (f->nnat > 1)
+        nats = (const uint32_t *)e->nats.p + f->nat;
+    rs->nat = (int8_t)match_nationality(s->qnat4, nats, f->nnat);
     rs->gender = (int8_t)match_gender(s->qgender, g);
 }
 
@@ -349,8 +355,12 @@ static int recs_grow(liaison_searcher *s)
     return LIAISON_OK;
 }
 
-static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
+/* Record rec's entry in recs, made on first meeting it (f: its facts, or
+** NULL to read them from the record). */
+static rec_score *rec_entry(liaison_searcher *s, uint32_t rec,
+                            const idx_facts *f)
 {
+    idx_facts own;
     rec_score *rs;
     uint32_t *slot = rec_slot(s, rec);
     if (*slot)
@@ -366,7 +376,11 @@ static rec_score *rec_entry(liaison_searcher *s, uint32_t rec)
     rs->rec = rec;
     rs->name = UINT32_MAX;
     rs->doc = -1;
-    record_facts(s, rec, rs);
+    if (!f) {
+        idx_rec_facts(s->e, rec, &own);
+        f = &own;
+    }
+    record_facts(s, rec, f, rs);
     rs->ceiling = (float)adjusted(rs, 1.0);
     return rs;
 }
@@ -394,7 +408,7 @@ static int score_name(liaison_searcher *s, uint32_t n)
     if (y && s->year_lo && (y + IDX_YEAR_SPREAD < s->year_lo || y > s->year_hi))
         return LIAISON_OK;
     rec = nm->rec;
-    rs = rec_entry(s, rec);
+    rs = rec_entry(s, rec, &s->e->name_facts[n]);
     if (!rs)
         return LIAISON_ENOMEM;
     /* A record whose date of birth (or nationality, gender) rules it out
@@ -493,34 +507,37 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
 }
 
 /* Scoring a name reads scattered memory: ask for it ahead, in three
-** steps, each reading what the previous one fetched (the name's entry;
-** its parts and record; the parts' vocabulary entries, the record's
-** dates and nationalities). */
+** steps, each reading what the previous one fetched (the name's entry
+** and its record's facts; the parts stored apart, a record's several
+** dates or nationalities; the parts' vocabulary entries). */
 PREFETCH_FN void prefetch_name(const liaison_searcher *s, uint32_t n,
                           int step)
 {
     const liaison_engine *e = s->e;
     const idx_name *nm;
-    const idx_rec *rec;
+    const idx_facts *f;
     const idx_unit *un;
     uint32_t u;
     if (n == UINT32_MAX)
         return;
     nm = &e->names[n];
+    f = &e->name_facts[n];
     if (step == 0) {
         PREFETCH(nm);
+        PREFETCH(f);
         return;
     }
     if (step == 1) {
         idx_prefetch_units(e, nm);
-        PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
+        if (f->ndob > 1)
+            PREFETCH(&IDX_AT(e->recs, idx_rec, nm->rec));
+        if (f->nnat > 1)
+            PREFETCH((const uint32_t *)e->nats.p + f->nat);
         return;
     }
-    rec = &IDX_AT(e->recs, idx_rec, nm->rec);
-    if (rec->ndob)
-        PREFETCH(&IDX_AT(e->dates, match_date, rec->dob));
-    if (rec->nnat > 1)
-        PREFETCH((const char *)e->nats.p + 4 * (size_t)rec->nat);
+    if (f->ndob > 1)
+        PREFETCH(&IDX_AT(e->dates, match_date,
+                         IDX_AT(e->recs, idx_rec, nm->rec).dob));
     /* The parts' vocabulary entries: those without a row will be compared
     ** with the query's parts.  Asking for all of them costs less than
     ** looking up which have a row (A/B at 1M: 0.991). */
@@ -652,7 +669,7 @@ static void screen_docs(liaison_searcher *s, const char *num,
     for (d = IDX_AT(e->doc_head, uint32_t, list); d != UINT32_MAX;
          d = IDX_AT(e->doc_next, uint32_t, d)) {
         const idx_doc *doc = &IDX_AT(e->docs, idx_doc, d);
-        rec_score *rs = rec_entry(s, doc->rec);
+        rec_score *rs = rec_entry(s, doc->rec, NULL);
         double sc;
         if (!rs)
             return;
