@@ -100,6 +100,56 @@ static void skel_row(char **c, int n, int line)
     util_free(nm);
 }
 
+/* The ASCII path of folding gives what utf8proc gives, for every ASCII
+** character alone and among others; a string longer than the room is cut
+** the same way, with the full count returned. */
+TEST(ascii_folds_as_utf8proc_does)
+{
+    static const char *const strings[] = {
+        "VELIZ<<LUCES<MARIA", "O'Brien, Sean-Paul", "al-Tikriti `Abd",
+        "MUSTAFA  ibn_Omar (alias: 'Abu Ali'); 1975/76", "~!@#$%^&*[]{}|\\",
+    };
+    int32_t a[64], b[64];
+    char one[1];
+    long na, nb, i;
+    size_t k;
+    int c;
+    for (c = 0; c < 128; c++) {
+        one[0] = (char)c;
+        na = text_fold_cps(one, 1, a, 64);
+        nb = text_fold_cps_utf8proc(one, 1, b, 64);
+        if (na != nb)
+            fprintf(stderr, "character %d: %ld code points, utf8proc %ld\n",
+                    c, na, nb);
+        CHECK_EQ(na, nb);
+        for (i = 0; i < na; i++) {
+            if (a[i] != b[i])
+                fprintf(stderr, "character %d: %d, utf8proc %d\n", c,
+                        (int)a[i], (int)b[i]);
+            CHECK_EQ(a[i], b[i]);
+        }
+    }
+    for (k = 0; k < UTIL_ARRAY_LEN(strings); k++) {
+        size_t len = strlen(strings[k]);
+        na = text_fold_cps(strings[k], len, a, 64);
+        nb = text_fold_cps_utf8proc(strings[k], len, b, 64);
+        CHECK_EQ(na, nb);
+        CHECK_EQ(na, (long)len);
+        CHECK(na == nb && !memcmp(a, b, (size_t)na * sizeof(a[0])));
+    }
+    /* Cut at the room: 40 characters into 16. */
+    na = text_fold_cps("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn", 40, a, 16);
+    nb = text_fold_cps_utf8proc("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn", 40,
+                                b, 16);
+    CHECK_EQ(na, 40);
+    CHECK_EQ(nb, 40);
+    CHECK(!memcmp(a, b, 16 * sizeof(a[0])));
+    /* Not ASCII: utf8proc's answer, errors included. */
+    CHECK_EQ(text_fold_cps("Y\xc4\xb1ld\xc4\xb1z", 8, a, 64), 6);
+    CHECK_EQ(a[1], 'i');
+    CHECK_EQ(text_fold_cps("ab\xff", 3, a, 64), LIAISON_EUTF8);
+}
+
 TEST(skeleton_table)
 {
     setup();

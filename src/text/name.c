@@ -79,6 +79,35 @@ static utf8proc_int32_t custom_map(utf8proc_int32_t cp, void *data)
     }
 }
 
+long text_fold_cps_utf8proc(const char *s, size_t len, int32_t *cps,
+                            size_t cap)
+{
+    utf8proc_ssize_t n = utf8proc_decompose_custom(
+        (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps,
+        (utf8proc_ssize_t)cap,
+        UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
+            UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_IGNORE,
+        custom_map, NULL);
+    return n < 0 ? LIAISON_EUTF8 : (long)n;
+}
+
+/* Most names come in ASCII, where the whole pass is: upper case to lower,
+** a backquote to an apostrophe (custom_map), every other character as
+** it is.  utf8proc's decomposition tables cost a parse a microsecond, in
+** cache misses mostly. */
+long text_fold_cps(const char *s, size_t len, int32_t *cps, size_t cap)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return text_fold_cps_utf8proc(s, len, cps, cap);
+    for (i = 0; i < len && i < cap; i++) {
+        int32_t ch = (unsigned char)s[i];
+        cps[i] = ch >= 'A' && ch <= 'Z' ? ch + 32 : ch == '`' ? '\'' : ch;
+    }
+    return (long)len;
+}
+
 static int is_arabic_letter(int32_t cp)
 {
     return (cp >= 0x0621 && cp <= 0x064A) || (cp >= 0x066E && cp <= 0x06D3) ||
@@ -160,7 +189,7 @@ static void add_ascii(parse_state *ps, const char *s, size_t len, int group)
 static int split_parts(parse_state *ps, const char *s, size_t len)
 {
     text_ctx *c = ps->c;
-    utf8proc_ssize_t n, i;
+    long n, i;
     cur cu = {0, 0};
     int group = 0, mrz = 1;
     size_t k;
@@ -175,16 +204,11 @@ static int split_parts(parse_state *ps, const char *s, size_t len)
     if (mrz && !memchr(s, '<', len))
         mrz = 0;
 
-    n = utf8proc_decompose_custom(
-        (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, c->cps,
-        (utf8proc_ssize_t)(sizeof(c->cps) / sizeof(c->cps[0])),
-        UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
-            UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_IGNORE,
-        custom_map, NULL);
+    n = text_fold_cps(s, len, c->cps, UTIL_ARRAY_LEN(c->cps));
     if (n < 0)
-        return LIAISON_EUTF8;
-    if ((size_t)n > sizeof(c->cps) / sizeof(c->cps[0]))
-        n = (utf8proc_ssize_t)(sizeof(c->cps) / sizeof(c->cps[0]));
+        return (int)n;
+    if ((size_t)n > UTIL_ARRAY_LEN(c->cps))
+        n = (long)UTIL_ARRAY_LEN(c->cps);
 
     cu.start = ps->sused;
     for (i = 0; i < n; i++) {

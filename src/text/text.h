@@ -130,6 +130,18 @@ static inline const char *text_tok_raw(const text_name *n, const text_tok *t)
     return n->buf + t->raw;
 }
 
+/* Pass 1 of parsing: s[0..len) as code points, at most cap of them into
+** cps, decomposed for compatibility, case-folded, marks stripped,
+** punctuation lumped, and the letters without a decomposition mapped to
+** their base (name.c, note 1).  Returns how many code points the whole
+** string gives (which may exceed cap: the rest is cut), or LIAISON_EUTF8.
+** text_fold_cps takes ASCII through a table, anything else through
+** utf8proc (text_fold_cps_utf8proc, which test_text holds it to for
+** every ASCII character). */
+long text_fold_cps(const char *s, size_t len, int32_t *cps, size_t cap);
+long text_fold_cps_utf8proc(const char *s, size_t len, int32_t *cps,
+                            size_t cap);
+
 /* Fold a whole string (liaison_text_fold): the parts' forms joined by
 ** single spaces, into out (reset first). */
 int text_fold_string(text_ctx *c, const char *s, size_t len, util_buf *out);
