@@ -189,7 +189,6 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->post_off);
     util_free(e->post);
     util_free(e->names);
-    util_free(e->name_facts);
     util_free(e->post_year);
     util_free(e->key_off);
     util_free(e->key_toks);
@@ -499,9 +498,8 @@ static int build_postings(liaison_engine *e)
     }
     util_free(fill);
     e->names = util_malloc_big((nn ? nn : 1) * sizeof(idx_name));
-    e->name_facts = util_malloc_big((nn ? nn : 1) * sizeof(idx_facts));
     e->post_year = util_malloc_big((total ? total : 1) * sizeof(uint16_t));
-    if (!e->names || !e->name_facts || !e->post_year)
+    if (!e->names || !e->post_year)
         return LIAISON_ENOMEM;
     for (i = 0; i < nn; i++) {
         idx_name *nm = &e->names[i];
@@ -510,7 +508,6 @@ static int build_postings(liaison_engine *e)
         memset(nm, 0, sizeof(*nm));
         nm->rec = IDX_AT(e->name_rec, uint32_t, i);
         r = &IDX_AT(e->recs, idx_rec, nm->rec);
-        nm->unit = noff[i];
         nm->year = r->year;
         nm->kind = r->kind;
         nm->npos = IDX_AT(e->name_npos, uint8_t, i);
@@ -518,7 +515,9 @@ static int build_postings(liaison_engine *e)
         if (nm->nunits <= IDX_NAME_UNITS)
             memcpy(nm->u, &IDX_AT(e->units, idx_unit, noff[i]),
                    nm->nunits * sizeof(idx_unit));
-        idx_rec_facts(e, nm->rec, &e->name_facts[i]);
+        else
+            nm->unit = noff[i];
+        idx_rec_facts(e, nm->rec, &nm->f);
     }
     /* Each list by (birth year, name): no year first. */
     for (i = 0; i < nv; i++)
@@ -539,10 +538,8 @@ static void units_compact(liaison_engine *e)
     size_t i, n = 0;
     for (i = 0; i < e->n_names; i++) {
         idx_name *nm = &e->names[i];
-        if (nm->nunits <= IDX_NAME_UNITS) {
-            nm->unit = 0;
-            continue;
-        }
+        if (nm->nunits <= IDX_NAME_UNITS)
+            continue;           /* carried by the name (unit is u[0]) */
         memmove(&u[n], &u[nm->unit], nm->nunits * sizeof(idx_unit));
         nm->unit = (uint32_t)n;
         n += nm->nunits;
@@ -730,8 +727,7 @@ int liaison_engine_build(liaison_engine *e)
         size_t u;
         for (u = 0; u < e->units.n; u++) {
             idx_unit *un = &IDX_AT(e->units, idx_unit, u);
-            un->w = idx_unit_weight(e, un);
-            un->wq = (uint8_t)(un->w * 255.0f + 0.5f);
+            un->wq = (uint8_t)(idx_unit_weight(e, un) * 255.0f + 0.5f);
         }
     }
     if (!rc)
@@ -783,18 +779,6 @@ void idx_vtok_view(const liaison_engine *e, uint32_t tok, match_tok *out)
     out->psig = v->psig;
 }
 
-/* Weight of one occurrence: the part's weight, less for titles and
-** particles, which say little about who someone is. */
-float idx_unit_weight(const liaison_engine *e, const idx_unit *u)
-{
-    float w = IDX_AT(e->vocab, idx_vtok, u->tok).weight;
-    if (u->flags & TEXT_TOK_TITLE)
-        w *= 0.1f;
-    else if (u->flags & TEXT_TOK_PARTICLE)
-        w *= 0.5f;
-    return w;
-}
-
 void liaison_engine_get_stats(const liaison_engine *e,
                               liaison_engine_stats *out)
 {
@@ -819,7 +803,6 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
                  (e->post_off ? e->post_off[e->vocab.n] * 6 : 0) +
                  (e->names ? e->n_names * sizeof(idx_name) : 0) +
-                 (e->name_facts ? e->n_names * sizeof(idx_facts) : 0) +
                  (e->nbr_off ? (e->vocab.n + 1) * 4 +
                                e->nbr_off[e->vocab.n] * sizeof(idx_nbr) : 0) +
                  (e->key_off ? (e->key_map.count + 1) * 4 +

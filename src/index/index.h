@@ -45,9 +45,8 @@ typedef struct idx_vtok {
 } idx_vtok;
 
 typedef struct idx_unit {
-    uint32_t tok;               /* vocabulary id */
-    float w;                    /* idx_unit_weight (set by build: scoring
-                                   a name reads no vocabulary entry) */
+    uint32_t tok;               /* vocabulary id (its weight: see
+                                   idx_unit_weight) */
     uint8_t first, last;        /* positions covered */
     uint8_t flags;              /* per-occurrence TEXT_TOK_* flags */
     uint8_t wq;                 /* idx_unit_weight in 1/255ths (set by
@@ -65,22 +64,40 @@ typedef struct idx_nbr {
 
 #define IDX_NBR_MAX_TOK ((uint32_t)1 << 28)
 
-/* What screening reads of a name, in one place (built from the vectors
-** below): ranking a candidate costs one cache line here (a name of up to
-** IDX_NAME_UNITS parts, 97% of them, carries its units), scoring it one
-** more for its record's facts (idx_facts). */
+/* What scoring reads of a name's record (built from idx_rec and dates),
+** carried by each of its names: scoring a name then costs the one access
+** to the name, not the record's, then its dates'. */
+typedef struct idx_facts {
+    match_date dob;             /* the record's date of birth when it has
+                                   exactly one (ndob 1); more: see idx_rec */
+    uint32_t nat;               /* idx_rec.nat */
+    uint8_t ndob, nnat;
+    char gender;                /* 'M', 'F' or 0 */
+    uint8_t pad;
+} idx_facts;
+
+/* What screening reads of a name, in one cache line (built from the
+** vectors below): ranking and scoring a candidate read nothing else when
+** the name has at most IDX_NAME_UNITS parts (97% of names) and its
+** record at most one date of birth.  Memory is random reads: a second
+** line per name was a second wait. */
 #define IDX_NAME_UNITS 4
 
 typedef struct idx_name {
     uint32_t rec;               /* its record */
-    uint32_t unit;              /* its first unit in units */
     uint16_t year;              /* its record's year (idx_rec.year) */
     uint8_t kind;               /* its record's kind */
     uint8_t npos;               /* base positions */
     uint8_t nunits;             /* units (at most 255) */
-    uint8_t pad[3];
-    idx_unit u[IDX_NAME_UNITS]; /* its units, when they fit */
+    uint8_t pad[7];
+    idx_facts f;                /* its record's facts */
+    union {
+        idx_unit u[IDX_NAME_UNITS];     /* its units, when they fit */
+        uint32_t unit;                  /* else its first unit in units */
+    };
 } idx_name;
+
+_Static_assert(sizeof(idx_name) == 64, "a name is one cache line");
 
 /* Name nm's units (nm->nunits of them). */
 #define IDX_NAME_UNIT0(e, nm)                                           \
@@ -97,18 +114,6 @@ typedef struct idx_rec {
     char gender;                /* 'M', 'F' or 0 */
     uint16_t year;              /* earliest birth year, 0: none or too spread */
 } idx_rec;
-
-/* What scoring reads of a name's record, kept per name beside the names
-** (built from idx_rec and dates): one access whose address is known as
-** soon as the name is, instead of the record, then its dates. */
-typedef struct idx_facts {
-    match_date dob;             /* the record's date of birth when it has
-                                   exactly one (ndob 1); more: see idx_rec */
-    uint32_t nat;               /* idx_rec.nat */
-    uint8_t ndob, nnat;
-    char gender;                /* 'M', 'F' or 0 */
-    uint8_t pad;
-} idx_facts;
 
 typedef struct idx_doc {
     uint32_t rec;
@@ -151,7 +156,6 @@ struct liaison_engine {
     uint32_t *post;             /* name ids, by (birth year, name) */
     uint16_t *post_year;        /* the year of each posting's name, in step */
     idx_name *names;            /* per name, what screening reads of it */
-    idx_facts *name_facts;      /* per name, its record's facts */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */
     uint32_t *key_toks;         /* vocab ids */
@@ -188,11 +192,23 @@ void *idx_vec_push(idx_vec *v);         /* NULL on ENOMEM */
 ** the earliest (alternative dates a year or two apart are common). */
 #define IDX_YEAR_SPREAD 2
 
+/* Weight of one occurrence: the part's weight, less for titles and
+** particles, which say little about who someone is. */
+static inline float idx_unit_weight(const liaison_engine *e,
+                                    const idx_unit *u)
+{
+    float w = IDX_AT(e->vocab, idx_vtok, u->tok).weight;
+    if (u->flags & TEXT_TOK_TITLE)
+        w *= 0.1f;
+    else if (u->flags & TEXT_TOK_PARTICLE)
+        w *= 0.5f;
+    return w;
+}
+
 /* Build-time helpers (engine.c). */
 const char *idx_str(const liaison_engine *e, uint32_t off);
 void idx_vtok_view(const liaison_engine *e, uint32_t tok,
                    match_tok *out /* OUT */);
-float idx_unit_weight(const liaison_engine *e, const idx_unit *u);
 /* Record rec's facts as scoring reads them (idx_facts). */
 void idx_rec_facts(const liaison_engine *e, uint32_t rec,
                    idx_facts *out /* OUT */);

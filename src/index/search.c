@@ -294,7 +294,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         s->rtok_ids[k] = un->tok;
         s->rrows[k] = idx_row_of(s, un->tok);
         if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
-            r->wpos[un->first] = un->w;
+            r->wpos[un->first] = idx_unit_weight(e, un);
     }
 }
 
@@ -408,7 +408,7 @@ static int score_name(liaison_searcher *s, uint32_t n)
     if (y && s->year_lo && (y + IDX_YEAR_SPREAD < s->year_lo || y > s->year_hi))
         return LIAISON_OK;
     rec = nm->rec;
-    rs = rec_entry(s, rec, &s->e->name_facts[n]);
+    rs = rec_entry(s, rec, &nm->f);
     if (!rs)
         return LIAISON_ENOMEM;
     /* A record whose date of birth (or nationality, gender) rules it out
@@ -521,10 +521,9 @@ PREFETCH_FN void prefetch_name(const liaison_searcher *s, uint32_t n,
     if (n == UINT32_MAX)
         return;
     nm = &e->names[n];
-    f = &e->name_facts[n];
+    f = &nm->f;
     if (step == 0) {
         PREFETCH(nm);
-        PREFETCH(f);
         return;
     }
     if (step == 1) {
