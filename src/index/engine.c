@@ -527,6 +527,12 @@ static int build_postings(liaison_engine *e)
     ** binary search in one array, not through the names. */
     for (i = 0; i < total; i++)
         e->post_year[i] = e->names[e->post[i]].year;
+    for (i = 0; i < nv; i++) {
+        uint32_t p = e->post_off[i];
+        while (p < e->post_off[i + 1] && e->post_year[p] == 0)
+            p++;
+        IDX_AT(e->vocab, idx_vtok, i).undated = p - e->post_off[i];
+    }
     return LIAISON_OK;
 }
 

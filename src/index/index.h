@@ -41,6 +41,9 @@ typedef struct idx_vtok {
     uint32_t df;                /* names containing this part */
     float weight;               /* evidence weight in [0,1] */
     uint32_t ssig;              /* skeleton hash (match_skel_sig) */
+    uint32_t undated;           /* its postings without a birth year (they
+                                   come first: a year window skips the rest
+                                   without searching for where they end) */
     uint64_t fsig, psig;        /* letter signatures (match_signature) */
 } idx_vtok;
 

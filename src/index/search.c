@@ -258,7 +258,7 @@ static void accumulate(liaison_searcher *s, int qi)
             walk(s, a, b, w);
             continue;
         }
-        m = year_bound(e, a, b, 1);
+        m = a + IDX_AT(e->vocab, idx_vtok, ex->tok).undated;
         walk(s, a, m, w);
         walk(s, year_bound(e, m, b, s->year_lo),
              year_bound(e, m, b, s->year_hi + 1u), w);
