@@ -3,6 +3,7 @@
 ** search.c, note 2).
 */
 #include <math.h>
+#include <string.h>
 
 #include "index/searcher.h"
 
@@ -13,20 +14,30 @@
                                    hit) among the rest */
 #define SCORE_SECOND 12
 
-/* Move the k best-accumulating names to the front of touched (quickselect
-** on acc, descending). */
+/* Move the k best names to the front of a (quickselect), in the order
+** sort_cands puts them: evidence descending, then name order.  Ties are
+** common (names sharing the parts walked and the birth year), and which
+** of them are kept must not depend on where the walk left them. */
+static inline uint64_t cand_key(cand_ent x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x.v, sizeof(bits));     /* scores are >= 0: the bits
+                                               order as the values do */
+    return (uint64_t)bits << 32 | (uint32_t)~x.n;
+}
+
 static void select_top(cand_ent *a, size_t n, size_t k)
 {
     size_t lo = 0, hi = n;
     if (k >= hi)
         return;
     while (hi - lo > 1) {
-        float pivot = a[lo + (hi - lo) / 2].v;
+        uint64_t pk = cand_key(a[lo + (hi - lo) / 2]);
         size_t i = lo, j = hi - 1;
         while (i <= j) {
-            while (a[i].v > pivot)
+            while (cand_key(a[i]) > pk)
                 i++;
-            while (a[j].v < pivot)
+            while (cand_key(a[j]) < pk)
                 j--;
             if (i <= j) {
                 cand_ent t = a[i];
@@ -91,6 +102,7 @@ static void rank_walked(liaison_searcher *s)
 {
     size_t c;
     int has_year = s->has_dob && s->qdob.y1 > 0;
+    memset(s->rank_hist, 0, sizeof(s->rank_hist));
     for (c = 0; c < s->ntouched; c++) {
         float v = s->cands[c].v, m = 1.0f;
         int y = s->cand_year[c];
@@ -99,8 +111,28 @@ static void rank_walked(liaison_searcher *s)
                     : y > s->qdob.y2 ? y - s->qdob.y2 : 0;
             m = s->year_mult[d < YEAR_MULTS ? d : YEAR_MULTS - 1];
         }
-        s->cands[c].v = v / (v + RANK_SCALE) * m;
+        v = v / (v + RANK_SCALE) * m;
+        s->cands[c].v = v;
+        s->rank_hist[rank_bucket(v)]++;
     }
+}
+
+/* Keep in cands only the names of the buckets that hold the k best (and
+** a few more: the last bucket's), in one pass without branches, so that
+** the selection that follows sorts through a few hundred names, not the
+** thousands walked. */
+static void keep_best_buckets(liaison_searcher *s, size_t k)
+{
+    size_t got = 0, nk = 0, c;
+    uint32_t b = RANK_BUCKETS;
+    while (b > 0 && got < k)
+        got += s->rank_hist[--b];
+    for (c = 0; c < s->ntouched; c++) {
+        cand_ent x = s->cands[c];
+        s->cands[nk] = x;
+        nk += rank_bucket(x.v) >= b;
+    }
+    s->ntouched = nk;
 }
 
 /* Second ranking of one name, on all its parts: each part's best
@@ -186,6 +218,8 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
         sort_cands(s->cands, s->ntouched);
         return s->ntouched;
     }
+    if (s->ntouched > 2 * (first + RANK_CANDIDATES))
+        keep_best_buckets(s, first + RANK_CANDIDATES);
     select_top(s->cands, s->ntouched, first + RANK_CANDIDATES);
     if (s->ntouched > first + RANK_CANDIDATES)
         s->ntouched = first + RANK_CANDIDATES;

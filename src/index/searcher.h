@@ -19,6 +19,7 @@
 #define PREFETCH_FAR 6          /* prefetch distances, in items: index */
 #define PREFETCH_NEAR 3         /* ...then what the index points to */
 #define YEAR_MULTS 6            /* birth years apart told apart in ranking */
+#define RANK_BUCKETS 256        /* first ranking's histogram, over [0, 1) */
 
 #define PREFETCH(p) __builtin_prefetch(p)
 /* For a function that only prefetches.  GCC takes __builtin_prefetch for
@@ -131,6 +132,7 @@ struct liaison_searcher {
     cand_ent *cands;            /* names walked, with their evidence */
     uint16_t *cand_year;        /* ...and their birth years (0: none) */
     float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
+    uint32_t rank_hist[RANK_BUCKETS];   /* first ranking: names by score */
     size_t ntouched;
 
     rec_score *recs;            /* the records met this query */
@@ -194,6 +196,13 @@ PREFETCH_FN void idx_prefetch_units(const liaison_engine *e,
         PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit));
         PREFETCH(&IDX_AT(e->units, idx_unit, nm->unit + nm->nunits - 1u));
     }
+}
+
+/* A first-ranking score's bucket (scores of 1 and more share the last). */
+static inline uint32_t rank_bucket(float v)
+{
+    uint32_t b = (uint32_t)(v * (float)RANK_BUCKETS);
+    return b < RANK_BUCKETS ? b : RANK_BUCKETS - 1;
 }
 
 /* Stamps wrap after 2^32 queries; clear the array then. */
