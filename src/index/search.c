@@ -181,9 +181,9 @@ static void touch(liaison_searcher *s, acc_ent *a, uint32_t n, uint32_t p)
 ** values again for a name met before, and the slot past the last for a
 ** new one (cands, cand_year and hash_used have room for it).  The table
 ** (256 KiB) stays in the second-level cache, not the first: the slot of
-** the posting a dozen ahead is asked for (A/B at 1M: p50 0.976-0.981).  A longer
-** walk uses the per-name array, which touches a scattered cache line per
-** posting, fetched ahead of need. */
+** the posting a dozen ahead is asked for (A/B at 1M, 8 to 32 ahead: p50
+** 0.976-0.981).  A longer walk uses the per-name array, which touches a
+** scattered cache line per posting, fetched ahead of need. */
 static void walk(liaison_searcher *s, uint32_t from, uint32_t to, float w)
 {
     const liaison_engine *e = s->e;
