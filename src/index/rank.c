@@ -97,12 +97,14 @@ static float rank_adjust(const liaison_searcher *s, float v, unsigned y)
 /* First ranking: the evidence walked, as a score in [0, 1), adjusted for
 ** the birth year as match_adjust adjusts a score of 0.6 (year_mult, set
 ** up with the searcher).  A name born in another decade does not crowd
-** out a name without a date, nor one born in the query's year. */
-static void rank_walked(liaison_searcher *s)
+** out a name without a date, nor one born in the query's year.  With
+** hist, counts the names of each score bucket (keep_best_buckets). */
+static void rank_walked(liaison_searcher *s, int hist)
 {
     size_t c;
     int has_year = s->has_dob && s->qdob.y1 > 0;
-    memset(s->rank_hist, 0, sizeof(s->rank_hist));
+    if (hist)
+        memset(s->rank_hist, 0, sizeof(s->rank_hist));
     for (c = 0; c < s->ntouched; c++) {
         float v = s->cands[c].v, m = 1.0f;
         int y = s->cand_year[c];
@@ -113,7 +115,8 @@ static void rank_walked(liaison_searcher *s)
         }
         v = v / (v + RANK_SCALE) * m;
         s->cands[c].v = v;
-        s->rank_hist[rank_bucket(v)]++;
+        if (hist)
+            s->rank_hist[rank_bucket(v)]++;
     }
 }
 
@@ -213,12 +216,13 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
 {
     size_t first = limit * 4 < SCORE_FIRST ? SCORE_FIRST : limit * 4;
     size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
-    rank_walked(s);
+    int many = s->ntouched > 2 * (first + RANK_CANDIDATES);
+    rank_walked(s, many);
     if (s->ntouched <= first + second) {
         sort_cands(s->cands, s->ntouched);
         return s->ntouched;
     }
-    if (s->ntouched > 2 * (first + RANK_CANDIDATES))
+    if (many)
         keep_best_buckets(s, first + RANK_CANDIDATES);
     select_top(s->cands, s->ntouched, first + RANK_CANDIDATES);
     if (s->ntouched > first + RANK_CANDIDATES)

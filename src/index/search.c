@@ -311,7 +311,6 @@ static void record_facts(liaison_searcher *s, uint32_t rec,
 {
     const liaison_engine *e = s->e;
     const match_date *dob = &f->dob;
-    const uint32_t *nats = &f->nat;
     char g[2] = {f->gender, 0};
     rs->dob_rel = MATCH_DOB_UNKNOWN;
     if (s->has_dob && f->ndob) {
@@ -320,9 +319,8 @@ static void record_facts(liaison_searcher *s, uint32_t rec,
                           IDX_AT(e->recs, idx_rec, rec).dob);
         rs->dob_rel = (int8_t)match_dob(&s->qdob, dob, f->ndob, NULL);
     }
-    if (f->nnat > 1)
-        nats = (const uint32_t *)e->nats.p + f->nat;
-    rs->nat = (int8_t)match_nationality(s->qnat4, nats, f->nnat);
+    rs->nat = (int8_t)match_nationality(s->qnat4,
+                                        idx_nats(e, &f->nat, f->nnat), f->nnat);
     rs->gender = (int8_t)match_gender(s->qgender, g);
 }
 
@@ -543,9 +541,8 @@ PREFETCH_FN void prefetch_name(const liaison_searcher *s, uint32_t n,
     if (f->ndob > 1)
         PREFETCH(&IDX_AT(e->dates, match_date,
                          IDX_AT(e->recs, idx_rec, nm->rec).dob));
-    /* The parts' vocabulary entries: those without a row will be compared
-    ** with the query's parts.  Asking for all of them costs less than
-    ** looking up which have a row (A/B at 1M: 0.991). */
+    /* The parts' vocabulary entries: scoring reads every part's weight
+    ** there, and compares those without a row with the query's parts. */
     un = IDX_NAME_UNIT0(e, nm);
     for (u = 0; u < nm->nunits && u < 8; u++)
         PREFETCH(&IDX_AT(e->vocab, idx_vtok, un[u].tok));

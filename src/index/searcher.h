@@ -215,12 +215,19 @@ static inline uint32_t idx_gen_next(uint32_t *gen, uint32_t *arr, size_t n)
     return *gen;
 }
 
-/* A record's nationality codes (r->nnat of them), each 3 letters and a
-** NUL in one word (match_nat_code): one is kept in the record itself. */
+/* The nationality codes (nnat of them) of a record, or of its facts,
+** whose nat field is *nat: each 3 letters and a NUL in one word
+** (match_nat_code); one is kept in the field itself. */
+static inline const uint32_t *idx_nats(const liaison_engine *e,
+                                       const uint32_t *nat, unsigned nnat)
+{
+    return nnat == 1 ? nat : (const uint32_t *)e->nats.p + *nat;
+}
+
 static inline const uint32_t *idx_rec_nats(const liaison_engine *e,
                                            const idx_rec *r)
 {
-    return r->nnat == 1 ? &r->nat : (const uint32_t *)e->nats.p + r->nat;
+    return idx_nats(e, &r->nat, r->nnat);
 }
 
 static inline const char *idx_rec_nat(const liaison_engine *e, const idx_rec *r, int i)
