@@ -99,7 +99,7 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     s->recs_cap = 256;
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
     s->rec_bits = 9;
-    s->rec_slots = util_calloc((size_t)1 << s->rec_bits, sizeof(uint32_t));
+    s->rec_slots = util_calloc((size_t)1 << s->rec_bits, sizeof(acc_ent));
     for (i = 0; i < YEAR_MULTS; i++) {
         match_facts f = {0, 0, 0};
         f.dob = idx_years_relation((int)i);
@@ -328,12 +328,16 @@ static double adjusted(const rec_score *rs, double name);
 
 /* Record rec's slot in rec_slots: the one holding it, or the free one
 ** where it goes.  A query meets a few dozen records: the table stays in
-** cache, where an array over all records would cost a miss per record. */
-static uint32_t *rec_slot(liaison_searcher *s, uint32_t rec)
+** cache, where an array over all records would cost a miss per record.
+** Slots are stamped with the query, so that none needs clearing: after
+** a query that met thousands of records (a document number on many),
+** the next does not pay for wiping the table it grew. */
+static acc_ent *rec_slot(liaison_searcher *s, uint32_t rec)
 {
     uint32_t mask = ((uint32_t)1 << s->rec_bits) - 1;
-    uint32_t h = (rec * 0x9E3779B1u) >> (32 - s->rec_bits), x;
-    while ((x = s->rec_slots[h]) != 0 && s->recs[x - 1].rec != rec)
+    uint32_t h = (rec * 0x9E3779B1u) >> (32 - s->rec_bits);
+    while (s->rec_slots[h].stamp == s->rec_gen &&
+           s->recs[s->rec_slots[h].slot].rec != rec)
         h = (h + 1) & mask;
     return &s->rec_slots[h];
 }
@@ -343,7 +347,7 @@ static uint32_t *rec_slot(liaison_searcher *s, uint32_t rec)
 static int recs_grow(liaison_searcher *s)
 {
     size_t ncap = s->recs_cap * 2, i;
-    uint32_t *ns = util_calloc(ncap * 2, sizeof(uint32_t));
+    acc_ent *ns = util_calloc(ncap * 2, sizeof(acc_ent));
     rec_score *nr = ns ? util_realloc(s->recs, ncap * sizeof(rec_score)) : NULL;
     if (!nr) {
         util_free(ns);
@@ -354,8 +358,11 @@ static int recs_grow(liaison_searcher *s)
     util_free(s->rec_slots);
     s->rec_slots = ns;
     s->rec_bits++;
-    for (i = 0; i < s->nrecs; i++)
-        *rec_slot(s, s->recs[i].rec) = (uint32_t)i + 1;
+    for (i = 0; i < s->nrecs; i++) {
+        acc_ent *sl = rec_slot(s, s->recs[i].rec);
+        sl->stamp = s->rec_gen;
+        sl->slot = (uint32_t)i;
+    }
     return LIAISON_OK;
 }
 
@@ -366,15 +373,16 @@ static rec_score *rec_entry(liaison_searcher *s, uint32_t rec,
 {
     idx_facts own;
     rec_score *rs;
-    uint32_t *slot = rec_slot(s, rec);
-    if (*slot)
-        return &s->recs[*slot - 1];
+    acc_ent *slot = rec_slot(s, rec);
+    if (slot->stamp == s->rec_gen)
+        return &s->recs[slot->slot];
     if (s->nrecs == s->recs_cap) {
         if (recs_grow(s))
             return NULL;
         slot = rec_slot(s, rec);
     }
-    *slot = (uint32_t)s->nrecs + 1;
+    slot->stamp = s->rec_gen;
+    slot->slot = (uint32_t)s->nrecs;
     rs = &s->recs[s->nrecs++];
     memset(rs, 0, sizeof(*rs));
     rs->rec = rec;
@@ -804,7 +812,10 @@ int liaison_screen(liaison_searcher *s, const liaison_query *q,
         s->qname = q->name;
         s->nalts = split_alts(q->name, nlen, s->alt_off, s->alt_len);
     }
-    memset(s->rec_slots, 0, sizeof(uint32_t) << s->rec_bits);
+    if (++s->rec_gen == 0) {
+        memset(s->rec_slots, 0, sizeof(acc_ent) << s->rec_bits);
+        s->rec_gen = 1;
+    }
     s->nrecs = 0;
     for (a = 0; a < s->nalts; a++) {
         uint64_t cost[TEXT_MAX_TOKENS];

@@ -137,9 +137,11 @@ struct liaison_searcher {
 
     rec_score *recs;            /* the records met this query */
     size_t nrecs, recs_cap;
-    uint32_t *rec_slots;        /* record -> 1 + its entry in recs (0: free),
-                                   open addressing, 2 x recs_cap slots */
+    acc_ent *rec_slots;         /* record -> its entry in recs, open
+                                   addressing, 2 x recs_cap slots; a slot
+                                   not stamped rec_gen is free */
     unsigned rec_bits;          /* log2 of the slots */
+    uint32_t rec_gen;           /* this query's stamp */
 
     /* scratch for scoring one name */
     match_tok rtoks[MATCH_MAX_UNITS];
