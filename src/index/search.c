@@ -49,6 +49,7 @@
                                    ahead of the walk */
 #define HASH_BITS 15            /* small walks accumulate in a hash table */
 #define HASH_MAX_POSTINGS 12288u /* ...of 2^15 slots, kept under 3/8 full */
+#define REC_BITS_FIRST 9        /* rec_slots at first: 2^9, for 2^8 records */
 
 static void *zeroed_new(size_t n)
 {
@@ -96,9 +97,9 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     s->hash_used = zeroed_new((HASH_MAX_POSTINGS + 1) * sizeof(uint32_t));
     s->cands = zeroed_new((nn + 1) * sizeof(cand_ent));
     s->cand_year = zeroed_new((nn + 1) * sizeof(uint16_t));
-    s->recs_cap = 256;
+    s->rec_bits = REC_BITS_FIRST;
+    s->recs_cap = (size_t)1 << (REC_BITS_FIRST - 1);
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
-    s->rec_bits = 9;
     s->rec_slots = util_calloc((size_t)1 << s->rec_bits, sizeof(acc_ent));
     for (i = 0; i < YEAR_MULTS; i++) {
         match_facts f = {0, 0, 0};

@@ -53,11 +53,12 @@ typedef struct exp_cache_ent {
     char form[40];
 } exp_cache_ent;
 
-/* Per name, one cache line access while walking postings: the stamp of
-** the query that last touched it, and where it accumulates. */
+/* A stamped slot: per name, one cache line access while walking postings
+** (the query that last touched it, and its entry in cands); per record
+** met, its entry in recs (rec_slots). */
 typedef struct acc_ent {
     uint32_t stamp;
-    uint32_t slot;              /* its entry in cands */
+    uint32_t slot;              /* its entry in cands, or in recs */
 } acc_ent;
 
 typedef struct cand_ent {
