@@ -45,7 +45,16 @@ typedef struct idx_vtok {
                                    come first: a year window skips the rest
                                    without searching for where they end) */
     uint64_t fsig, psig;        /* letter signatures (match_signature) */
+    uint32_t spare[2];          /* to a whole cache line: see below */
 } idx_vtok;
+
+/* Scoring reads a part's weight at the head of its entry and, comparing
+** it with a query part it was not found similar to, the signatures at
+** the tail: in a line of its own (the array is 64-byte aligned once built
+** at scale, util_malloc_big), one prefetch brings both.  At 56 bytes six
+** entries in eight straddled two lines, and the comparisons waited on
+** the second (perf: most of idx_vtok_view's time). */
+_Static_assert(sizeof(idx_vtok) == 64, "a vocabulary entry is one cache line");
 
 typedef struct idx_unit {
     uint32_t tok;               /* vocabulary id (its weight: see
