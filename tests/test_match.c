@@ -382,6 +382,79 @@ TEST(part_similarity)
     text_tables_free(t);
 }
 
+/* match_tok_may_sim never refuses a pair match_tok_sim finds similar,
+** match_tok_may_mask agrees with it pair by pair, and most unlike pairs
+** are refused (what makes it worth having).  The names mix the paths
+** match_tok_sim takes: Latin spellings and typos, Turkish, Arabic script,
+** initials, titles, a particle, romanised Chinese, long compounds. */
+TEST(signature_screen_keeps_every_similar_pair)
+{
+    static const char *names[] = {
+        "Mohammed Abdellatif Hammouchi", "Muhammad Abd al-Latif Hamouchi",
+        "Youssef Benhaddou", "Yusuf Ben Haddou", "Mehmet Yilmaz",
+        "Mehmet Yılmaz", "Ahmet Yildirim", "Ahmed Yıldırım", "Hassan Hussein",
+        "Hussain Hasan", "Omar Amir", "Saddam Hussein al-Tikriti",
+        "صدام حسين", "محمد عبد اللطيف", "Sdam Hsyn", "J. R. Smith",
+        "John Robert Smith", "Jean-Pierre Dupont", "Jean Pierre Dupond",
+        "Dr. Ayman al-Zawahiri", "General Qassem Soleimani",
+        "Kassem Suleimani", "Wang Qiang", "Wang Quan", "Kim Jong Un",
+        "Abdoulaye Diallo", "Abdoullaye Dialo", "Aleksandr Ivanov",
+        "Alexander Iwanow", "Maulid Mouled", "Xavier Zzyzx",
+        "Abu Bakr al-Baghdadi", "Abou Bakr El Baghdadi",
+        "Hajji Mullah Mohammad Omar", "Tanaka Hiroshi", "Blanc Belavencev",
+    };
+    text_tables *t = NULL;
+    text_ctx *c = NULL;
+    text_name *na = util_malloc(sizeof(*na));
+    match_tok *toks = util_malloc(512 * sizeof(*toks));
+    char *store = util_malloc(512 * 3 * 64);
+    int n = 0, i, j, similar = 0, refused = 0, unlike = 0;
+    size_t k;
+    CHECK_EQ(text_tables_new(NULL, &t, NULL), LIAISON_OK);
+    CHECK_EQ(text_ctx_new(t, &c), LIAISON_OK);
+    for (k = 0; k < UTIL_ARRAY_LEN(names); k++) {
+        CHECK_EQ(text_name_parse(c, names[k], strlen(names[k]), na), 0);
+        for (i = 0; i < na->ntoks && n < 512; i++, n++) {
+            /* The parts' strings live in the parsed name: copy them. */
+            char *f = store + (size_t)n * 192;
+            match_tok_from_text(na, i, &toks[n]);
+            memcpy(f, toks[n].form, toks[n].form_len);
+            memcpy(f + 64, toks[n].phon, toks[n].phon_len);
+            memcpy(f + 128, toks[n].skel, toks[n].skel_len);
+            toks[n].form = f;
+            toks[n].phon = f + 64;
+            toks[n].skel = f + 128;
+        }
+    }
+    CHECK(n > 80);
+    for (i = 0; i < n; i++) {
+        /* The mask over the parts from i on (at most 32) against j. */
+        int nq = n - i < 32 ? n - i : 32;
+        for (j = 0; j < n; j++) {
+            uint32_t mask = match_tok_may_mask(&toks[i], nq, &toks[j]);
+            int q, may = match_tok_may_sim(&toks[i], &toks[j]);
+            double sim = match_tok_sim(&toks[i], &toks[j], NULL);
+            for (q = 0; q < nq; q++)
+                CHECK_EQ((int)((mask >> q) & 1),
+                         match_tok_may_sim(&toks[i + q], &toks[j]));
+            if (sim > 0) {
+                similar++;
+                CHECK_EQ(may, 1);
+            } else {
+                unlike++;
+                refused += !may;
+            }
+        }
+    }
+    CHECK(similar > n);                 /* more than each with itself */
+    CHECK(refused * 10 > unlike * 8);   /* most unlike pairs refused */
+    util_free(store);
+    util_free(toks);
+    util_free(na);
+    text_ctx_free(c);
+    text_tables_free(t);
+}
+
 int main(int argc, char **argv)
 {
     return testlib_main(argc, argv);

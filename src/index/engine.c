@@ -772,17 +772,10 @@ int liaison_engine_build(liaison_engine *e)
 void idx_vtok_view(const liaison_engine *e, uint32_t tok, match_tok *out)
 {
     const idx_vtok *v = &IDX_AT(e->vocab, idx_vtok, tok);
+    idx_vtok_keys(e, tok, out);
     out->form = idx_str(e, v->form);
     out->phon = idx_str(e, v->phon);
     out->skel = idx_str(e, v->skel);
-    out->form_len = v->form_len;
-    out->phon_len = v->phon_len;
-    out->skel_len = v->skel_len;
-    out->flags = v->flags;
-    out->cls = v->cls;
-    out->ssig = v->ssig;
-    out->fsig = v->fsig;
-    out->psig = v->psig;
 }
 
 void liaison_engine_get_stats(const liaison_engine *e,

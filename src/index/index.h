@@ -217,6 +217,23 @@ static inline float idx_unit_weight(const liaison_engine *e,
     return w;
 }
 
+/* Vocabulary entry tok as match_tok_sim takes it, but for its strings
+** (NULL): enough for match_tok_may_sim, without reading them. */
+static inline void idx_vtok_keys(const liaison_engine *e, uint32_t tok,
+                                 match_tok *out /* OUT */)
+{
+    const idx_vtok *v = &IDX_AT(e->vocab, idx_vtok, tok);
+    out->form = out->phon = out->skel = NULL;
+    out->form_len = v->form_len;
+    out->phon_len = v->phon_len;
+    out->skel_len = v->skel_len;
+    out->flags = v->flags;
+    out->cls = v->cls;
+    out->ssig = v->ssig;
+    out->fsig = v->fsig;
+    out->psig = v->psig;
+}
+
 /* Build-time helpers (engine.c). */
 const char *idx_str(const liaison_engine *e, uint32_t off);
 void idx_vtok_view(const liaison_engine *e, uint32_t tok,

@@ -300,6 +300,8 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         r->last[k] = un->last;
         s->rtok_ids[k] = un->tok;
         s->rrows[k] = idx_row_of(s, un->tok);
+        if (s->rrows[k] && !s->rrows[k]->full)
+            idx_row_complete(s, s->rrows[k], un->tok);
         if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
             r->wpos[un->first] = idx_unit_weight(e, un);
     }

@@ -67,9 +67,10 @@ typedef struct cand_ent {
 } cand_ent;
 
 typedef struct sim_row {
-    float sim[TEXT_MAX_TOKENS];
+    float sim[TEXT_MAX_TOKENS]; /* per query part (-1: not compared yet) */
     uint8_t how[TEXT_MAX_TOKENS];
     uint32_t slot;              /* its slot in row_at */
+    uint8_t full;               /* compared with every query part */
 } sim_row;
 
 /* Which vocabulary entries have a row: an open-addressing table the size
@@ -257,6 +258,9 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views);
 void idx_rows_reset(liaison_searcher *s);
 /* The row of vocabulary entry tok, made if need be (NULL: no room). */
 sim_row *idx_row_of(liaison_searcher *s, uint32_t tok);
+/* Compare vocabulary entry tok, whose row is r, with each query part it
+** was not compared with yet. */
+void idx_row_complete(liaison_searcher *s, sim_row *r, uint32_t tok);
 /* match_sim_fn over the prepared query and the loaded name. */
 double idx_side_sim(void *ud, int qi, int ri, int *how);
 /* Similarity of query part qi to vocabulary entry tok, remembered for

@@ -69,6 +69,17 @@ const char *match_how_name(int how);
 /* Similarity of two parts in [0,1]; *how (if not NULL) says why. */
 double match_tok_sim(const match_tok *a, const match_tok *b, int *how);
 
+/* 0 when match_tok_sim(a, b) is 0 for certain, told without reading
+** b's strings (form, phon, skel may be NULL): lengths, flags, class and
+** signatures only.  1: it may not be. */
+int match_tok_may_sim(const match_tok *a, const match_tok *b);
+
+/* match_tok_may_sim of each of q[0..nq) (at most 32) against b: bit i
+** for q[i].  For the many pairs of a query name and the parts of the
+** names it is scored against: the same answers, without a branch per
+** test. */
+uint32_t match_tok_may_mask(const match_tok *q, int nq, const match_tok *b);
+
 /* View of part i of a parsed name. */
 void match_tok_from_text(const text_name *n, int i, match_tok *out /* OUT */);
 

@@ -209,14 +209,19 @@ static const double recip[65] = {
     RECIP4(57), RECIP4(61)
 };
 
-static double spelling_sim(const char *a, size_t la, uint64_t sa,
-                           const char *b, size_t lb, uint64_t sb, double floor)
+/* Whether spelling_sim could reach floor, told from the lengths and
+** signatures alone: the letters the strings can share (0: it cannot).
+** Most pairs stop here, so the bound is taken without dividing: jw_ub +
+** ed_ub = 0.6 + 0.2 c (1/la + 1/lb) + c/l for c letters shared.  The
+** margin keeps it from refusing a pair the exact bound (spelling_sim)
+** lets through. */
+static size_t spelling_may(size_t la, uint64_t sa, size_t lb, uint64_t sb,
+                           double floor)
 {
     size_t l = la > lb ? la : lb, common, xa, xb;
-    double jaro_ub, jw_ub, ed_ub, jw, need, c;
-    int d, dmax;
-    if (l == 0 || la > 64 || lb > 64)
-        return 0.0;
+    double c;
+    if (la == 0 || lb == 0 || la > 64 || lb > 64)
+        return 0;
     xa = la - (size_t)popcount64(sa);
     xb = lb - (size_t)popcount64(sb);
     common = (size_t)popcount64(sa & sb) + (xa < xb ? xa : xb);
@@ -224,12 +229,21 @@ static double spelling_sim(const char *a, size_t la, uint64_t sa,
         common = la;
     if (common > lb)
         common = lb;
-    /* Most pairs stop here, so first the bound below without dividing:
-    ** jw_ub + ed_ub = 0.6 + 0.2 c (1/la + 1/lb) + c/l.  The margin keeps
-    ** it from refusing a pair the exact bound lets through. */
     c = (double)common;
     if (0.6 + 0.2 * c * (recip[la] + recip[lb]) + c * recip[l] <
         2.0 * floor - 1e-9)
+        return 0;
+    return common;
+}
+
+static double spelling_sim(const char *a, size_t la, uint64_t sa,
+                           const char *b, size_t lb, uint64_t sb, double floor)
+{
+    size_t l = la > lb ? la : lb, common;
+    double jaro_ub, jw_ub, ed_ub, jw, need;
+    int d, dmax;
+    common = spelling_may(la, sa, lb, sb, floor);
+    if (common == 0)
         return 0.0;
     ed_ub = (double)common / (double)l;
     jaro_ub = ((double)common / (double)la + (double)common / (double)lb + 1.0)
@@ -339,6 +353,100 @@ double match_tok_sim(const match_tok *a, const match_tok *b, int *how)
     if (how)
         *how = h;
     return s;
+}
+
+/* match_tok_sim's steps, each asking only whether it could give more
+** than 0 (a pair it would refuse on strings it read is let through). */
+int match_tok_may_sim(const match_tok *a, const match_tok *b)
+{
+    unsigned flags = a->flags | b->flags;
+    int same_skel;
+    if (a->form_len == b->form_len && a->fsig == b->fsig)
+        return 1;                               /* maybe exact */
+    if (a->cls >= 0 && a->cls == b->cls)
+        return 1;
+    if (flags & TEXT_TOK_ABJAD) {               /* skeleton_sim */
+        size_t l = UTIL_MIN(a->skel_len, b->skel_len);
+        size_t lmax = UTIL_MAX(a->skel_len, b->skel_len);
+        if (l == 0 || 20 * UTIL_MIN(a->form_len, b->form_len) <
+                          9 * UTIL_MAX(a->form_len, b->form_len))
+            return 0;
+        if (a->skel_len == b->skel_len && a->ssig == b->ssig)
+            return 1;
+        return lmax >= 4 && lmax - l <= 1;      /* one edit apart? */
+    }
+    if (flags & TEXT_TOK_SYLLABIC)
+        return spelling_may(a->form_len, a->fsig, b->form_len, b->fsig, 0.9) > 0;
+    if (flags & TEXT_TOK_TITLE)
+        return 0;
+    if (flags & TEXT_TOK_INITIAL)
+        return a->form_len == 1 || b->form_len == 1;
+    if (a->phon_len == b->phon_len && a->phon_len > 0 && a->psig == b->psig)
+        return 1;                               /* maybe the same sound */
+    same_skel = a->skel_len >= 3 && a->skel_len == b->skel_len &&
+                a->ssig == b->ssig && (a->cls < 0 || b->cls < 0) &&
+                10 * UTIL_MIN(a->form_len, b->form_len) >=
+                    6 * UTIL_MAX(a->form_len, b->form_len);
+    if (same_skel || spelling_may(a->form_len, a->fsig, b->form_len, b->fsig,
+                                  MATCH_TOK_MIN))
+        return 1;
+    return a->phon_len >= 5 && b->phon_len >= 5 &&
+           !(a->cls >= 0 && b->cls >= 0) &&
+           spelling_may(a->phon_len, a->psig, b->phon_len, b->psig,
+                        MATCH_TOK_MIN / 0.97) > 0;
+}
+
+/* spelling_may without branches: the same test in the same arithmetic
+** (ft = 2 floor - 1e-9). */
+static inline int spelling_may_nb(size_t la, uint64_t sa, size_t lb,
+                                  uint64_t sb, double ft)
+{
+    size_t xa = la - (size_t)popcount64(sa), xb = lb - (size_t)popcount64(sb);
+    size_t common = (size_t)popcount64(sa & sb) + (xa < xb ? xa : xb);
+    size_t ia = la < 64 ? la : 64, ib = lb < 64 ? lb : 64;
+    double c;
+    common = common < la ? common : la;
+    common = common < lb ? common : lb;
+    c = (double)common;
+    return (la - 1 < 64) & (lb - 1 < 64) & (common > 0) &
+           (0.6 + 0.2 * c * (recip[ia] + recip[ib]) +
+                c * recip[ia > ib ? ia : ib] >= ft);
+}
+
+uint32_t match_tok_may_mask(const match_tok *q, int nq, const match_tok *b)
+{
+    const unsigned special = TEXT_TOK_ABJAD | TEXT_TOK_SYLLABIC |
+                             TEXT_TOK_TITLE | TEXT_TOK_INITIAL;
+    const double ft_form = 2.0 * MATCH_TOK_MIN - 1e-9;
+    const double ft_phon = 2.0 * (MATCH_TOK_MIN / 0.97) - 1e-9;
+    uint32_t mask = 0;
+    int i;
+    for (i = 0; i < nq && i < 32; i++) {
+        const match_tok *a = &q[i];
+        int may;
+        if ((a->flags | b->flags) & special) {
+            may = match_tok_may_sim(a, b);
+        } else {
+            /* match_tok_may_sim's steps for parts without those flags,
+            ** each a test of its own, or'ed: no branch to mispredict. */
+            may = (a->form_len == b->form_len) & (a->fsig == b->fsig);
+            may |= (a->cls >= 0) & (a->cls == b->cls);
+            may |= (a->phon_len == b->phon_len) & (a->phon_len > 0) &
+                   (a->psig == b->psig);
+            may |= (a->skel_len >= 3) & (a->skel_len == b->skel_len) &
+                   (a->ssig == b->ssig) & ((a->cls < 0) | (b->cls < 0)) &
+                   (10 * UTIL_MIN(a->form_len, b->form_len) >=
+                    6 * UTIL_MAX(a->form_len, b->form_len));
+            may |= spelling_may_nb(a->form_len, a->fsig, b->form_len, b->fsig,
+                                   ft_form);
+            may |= (a->phon_len >= 5) & (b->phon_len >= 5) &
+                   ((a->cls < 0) | (b->cls < 0)) &
+                   spelling_may_nb(a->phon_len, a->psig, b->phon_len, b->psig,
+                                   ft_phon);
+        }
+        mask |= (uint32_t)may << i;
+    }
+    return mask;
 }
 
 void match_tok_from_text(const text_name *n, int i, match_tok *out)
