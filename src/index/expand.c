@@ -110,15 +110,6 @@ double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how)
     return row_sim(s, idx_row_of(s, tok), qi, tok, how);
 }
 
-/* Here, not in search.c, so that row_sim is inlined into it: it is called
-** for every pair of parts match_names looks at (the rows of the name's
-** parts were found once, by idx_name_load). */
-double idx_side_sim(void *ud, int qi, int ri, int *how)
-{
-    liaison_searcher *s = ud;
-    return row_sim(s, s->rrows[ri], qi, s->rtok_ids[ri], how);
-}
-
 /* ---------------------------------------------------------------- expand */
 
 static void consider(liaison_searcher *s, int qi, uint32_t tok, int *examined)

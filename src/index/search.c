@@ -282,6 +282,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
     const idx_name *nm = &e->names[n];
     const idx_unit *un = IDX_NAME_UNIT0(e, nm), *u1 = un + nm->nunits;
     match_side *r = &s->rside;
+    sim_row *row;
     int i;
     r->n = 0;
     r->npos = nm->npos;
@@ -298,10 +299,17 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         r->toks[k] = &s->rtoks[k];
         r->first[k] = un->first;
         r->last[k] = un->last;
-        s->rtok_ids[k] = un->tok;
-        s->rrows[k] = idx_row_of(s, un->tok);
-        if (s->rrows[k] && !s->rrows[k]->full)
-            idx_row_complete(s, s->rrows[k], un->tok);
+        row = idx_row_of(s, un->tok);
+        if (!row) {
+            row = &s->spare[k];
+            for (i = 0; i < s->qside.n; i++)
+                row->sim[i] = -1;
+            row->full = 0;
+        }
+        if (!row->full)
+            idx_row_complete(s, row, un->tok);
+        s->rsims.sim[k] = row->sim;
+        s->rsims.how[k] = row->how;
         if (!(un->flags & TEXT_TOK_COMPOUND) && un->first < MATCH_MAX_POS)
             r->wpos[un->first] = idx_unit_weight(e, un);
     }
@@ -431,7 +439,7 @@ static int score_name(liaison_searcher *s, uint32_t n)
     if (rs->ceiling < s->threshold)
         return LIAISON_OK;
     idx_name_load(s, n, 0);
-    match_names(&s->qside, &s->rside, idx_side_sim, s, &ns);
+    match_names_rows(&s->qside, &s->rside, &s->rsims, &ns);
     if (ns.score <= 0)
         return LIAISON_OK;
     sc = adjusted(rs, ns.score);

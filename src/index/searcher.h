@@ -148,8 +148,9 @@ struct liaison_searcher {
     /* scratch for scoring one name */
     match_tok rtoks[MATCH_MAX_UNITS];
     match_side rside;
-    uint32_t rtok_ids[MATCH_MAX_UNITS];
-    sim_row *rrows[MATCH_MAX_UNITS];    /* ...their rows (NULL: no room) */
+    match_rows rsims;                   /* ...their similarities to the
+                                           query's parts (their rows) */
+    sim_row spare[MATCH_MAX_UNITS];     /* rows when rows has no room */
 };
 
 /* What a result owns. */
@@ -261,8 +262,6 @@ sim_row *idx_row_of(liaison_searcher *s, uint32_t tok);
 /* Compare vocabulary entry tok, whose row is r, with each query part it
 ** was not compared with yet. */
 void idx_row_complete(liaison_searcher *s, sim_row *r, uint32_t tok);
-/* match_sim_fn over the prepared query and the loaded name. */
-double idx_side_sim(void *ud, int qi, int ri, int *how);
 /* Similarity of query part qi to vocabulary entry tok, remembered for
 ** the query name. */
 double idx_tok_sim(liaison_searcher *s, int qi, uint32_t tok, int *how);

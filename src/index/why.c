@@ -91,7 +91,7 @@ static int why_name(liaison_searcher *s, const rec_score *rs, result_priv *p,
         rc = why_add(p, w, "query name: %.*s", (int)s->alt_len[rs->alt],
                      s->qname + s->alt_off[rs->alt]);
     idx_name_load(s, rs->name, 1);
-    match_names(&s->qside, &s->rside, idx_side_sim, s, &ns);
+    match_names_rows(&s->qside, &s->rside, &s->rsims, &ns);
     for (i = 0; i < ns.npairs && !rc; i++) {
         const match_pair *mp = &ns.pairs[i];
         const match_tok *qt = s->qside.toks[mp->qi], *rt = s->rside.toks[mp->ri];

@@ -121,6 +121,18 @@ typedef struct match_name_score {
 void match_names(const match_side *q, const match_side *r, match_sim_fn sim,
                  void *ud, match_name_score *out /* OUT */);
 
+/* The similarities of every query part to each record part: sim[ri][qi]
+** and how[ri][qi], for qi < q->n and ri < r->n. */
+typedef struct match_rows {
+    const float *sim[MATCH_MAX_UNITS];
+    const uint8_t *how[MATCH_MAX_UNITS];
+} match_rows;
+
+/* match_names with the similarities known (a caller that keeps them in
+** rows, as the index does, and asks no callback per pair). */
+void match_names_rows(const match_side *q, const match_side *r,
+                      const match_rows *rows, match_name_score *out /* OUT */);
+
 /* ---------------------------------------------------------------- dates */
 
 /* A date of birth or a range: y/m/d 0 when unknown. */

@@ -74,29 +74,51 @@ static void sort_cands(cand *c, int n)
 void match_names(const match_side *q, const match_side *r, match_sim_fn sim,
                  void *ud, match_name_score *out)
 {
+    float sims[MATCH_MAX_UNITS][MATCH_MAX_UNITS];
+    uint8_t hows[MATCH_MAX_UNITS][MATCH_MAX_UNITS];
+    match_rows rows;
+    int i, j;
+    for (j = 0; j < r->n; j++) {
+        for (i = 0; i < q->n; i++) {
+            int how = MATCH_NONE;
+            double s = sim ? sim(ud, i, j, &how)
+                           : match_tok_sim(q->toks[i], r->toks[j], &how);
+            if (s < MATCH_TOK_MIN)      /* not to round up to it */
+                s = 0, how = MATCH_NONE;
+            sims[j][i] = (float)s;
+            hows[j][i] = (uint8_t)how;
+        }
+        rows.sim[j] = sims[j];
+        rows.how[j] = hows[j];
+    }
+    match_names_rows(q, r, &rows, out);
+}
+
+void match_names_rows(const match_side *q, const match_side *r,
+                      const match_rows *rows, match_name_score *out)
+{
     cand cands[MATCH_MAX_UNITS * 8];
     int nc = 0, i, j;
     uint32_t qused = 0, rused = 0;
     double mr = 0, wmatched = 0, wq_unmatched = 0, wr_total = 0;
     double cov_q, cov_r, hi, lo;
 
-    memset(out, 0, sizeof(*out));
+    out->score = out->cov_q = out->cov_r = out->evidence = 0;
+    out->npairs = 0;
     if (q->n == 0 || r->n == 0)
         return;
     for (i = 0; i < q->n; i++) {
         for (j = 0; j < r->n; j++) {
-            int how = MATCH_NONE;
-            double s = sim ? sim(ud, i, j, &how)
-                           : match_tok_sim(q->toks[i], r->toks[j], &how);
+            float s = rows->sim[j][i];
             if (s < MATCH_TOK_MIN)
                 continue;
             if (nc == (int)UTIL_ARRAY_LEN(cands))
                 break;
-            cands[nc].sim = (float)s;
+            cands[nc].sim = s;
             cands[nc].weight = span_weight(r, r->first[j], r->last[j]);
             cands[nc].qi = (uint8_t)i;
             cands[nc].ri = (uint8_t)j;
-            cands[nc].how = (uint8_t)how;
+            cands[nc].how = rows->how[j][i];
             nc++;
         }
     }
