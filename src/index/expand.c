@@ -32,17 +32,18 @@ sim_row *idx_row_of(liaison_searcher *s, uint32_t tok)
     r = &s->rows[s->nrows++];
     r->slot = h;
     r->full = 0;
-    for (i = 0; i < TEXT_MAX_TOKENS; i++)
+    for (i = 0; i < s->row_parts; i++)
         r->sim[i] = -1.0f;
     return r;
 }
 
-void idx_rows_reset(liaison_searcher *s)
+void idx_rows_reset(liaison_searcher *s, int nparts)
 {
     size_t i;
     for (i = 0; i < s->nrows; i++)
         s->row_at[s->rows[i].slot].tok1 = 0;
     s->nrows = 0;
+    s->row_parts = nparts;
 }
 
 /* Similarity of query part qi to vocabulary entry tok, whose row is r
@@ -363,7 +364,7 @@ static void *nbr_run(void *arg)
     for (t = j->from; t < j->to && !j->rc; t++) {
         uint32_t x, n;
         idx_vtok_view(j->e, t, &s->qt[0]);
-        idx_rows_reset(s);
+        idx_rows_reset(s, 1);
         s->exp_start[0] = s->exp_start[1] = 0;
         expand_fresh(s, 0);
         n = s->exp_start[1];

@@ -513,7 +513,7 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
     if (rc)
         return rc;
     /* Rows are per query part: a new name starts afresh. */
-    idx_rows_reset(s);
+    idx_rows_reset(s, s->q.ntoks);
     s->exp_start[0] = 0;
     for (i = 0; i < s->q.ntoks; i++) {
         uint32_t x;

@@ -124,6 +124,7 @@ struct liaison_searcher {
     idx_nbr *cache_items;    /* ...their entries, in step */
     sim_row *rows;              /* MAX_ROWS rows, nrows of them in use */
     size_t nrows;
+    int row_parts;              /* query parts a row holds */
     row_slot *row_at;           /* ROW_SLOTS: vocabulary entry -> row */
 
     acc_ent *acc;               /* per name: walked this query? where in cands */
@@ -255,8 +256,9 @@ int idx_name_prepare(liaison_searcher *s, const char *name, size_t len,
 void idx_name_load(liaison_searcher *s, uint32_t n, int views);
 
 /* expand.c */
-/* Forget every row (a new query name). */
-void idx_rows_reset(liaison_searcher *s);
+/* Forget every row (a new query name, of nparts parts: what a row
+** holds, and what a new one starts with, "not compared yet"). */
+void idx_rows_reset(liaison_searcher *s, int nparts);
 /* The row of vocabulary entry tok, made if need be (NULL: no room). */
 sim_row *idx_row_of(liaison_searcher *s, uint32_t tok);
 /* Compare vocabulary entry tok, whose row is r, with each query part it
