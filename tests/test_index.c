@@ -228,10 +228,24 @@ TEST(explanations)
 ** its year window, found by binary search in the list (sorted by year).
 ** Every record born within four years of the query's (and every one
 ** without a date) is a hit, none further away. */
+/* n people of made-up names (Baao Devic, ...), none born on a known
+** date: a list's common background. */
+static void add_background(liaison_engine *e, int n)
+{
+    int k;
+    for (k = 0; k < n; k++) {
+        char id[24], name[24];
+        snprintf(id, sizeof(id), "bg-%d", k);
+        snprintf(name, sizeof(name), "%c%c%co %c%c%cvic", 'B' + k % 20,
+                 'a' + k / 20 % 20, 'a' + k / 400 % 26, 'D' + k % 19,
+                 'e' + k / 19 % 17, 'a' + k / 323 % 26);
+        add_person(e, id, "background", name, NULL);
+    }
+}
+
 TEST(year_windows_in_long_lists)
 {
     enum { PER_YEAR = 2, Y0 = 1940, Y1 = 2009, NODATE = 20, BACKGROUND = 40000 };
-    static char bg[BACKGROUND][2][24];
     static char ids[(Y1 - Y0 + 1) * PER_YEAR + NODATE][16];
     static char dobs[(Y1 - Y0 + 1) * PER_YEAR][16];
     liaison_engine *e = NULL;
@@ -255,14 +269,7 @@ TEST(year_windows_in_long_lists)
         snprintf(ids[n], sizeof(ids[n]), "nd-%d", k);
         add_person(e, ids[n], "wanted", "Bennani", NULL);
     }
-    /* Others, so that Bennani is not every name. */
-    for (k = 0; k < BACKGROUND; k++) {
-        snprintf(bg[k][0], sizeof(bg[k][0]), "bg-%d", k);
-        snprintf(bg[k][1], sizeof(bg[k][1]), "%c%c%co %c%c%cvic",
-                 'B' + k % 20, 'a' + k / 20 % 20, 'a' + k / 400 % 26,
-                 'D' + k % 19, 'e' + k / 19 % 17, 'a' + k / 323 % 26);
-        add_person(e, bg[k][0], "background", bg[k][1], NULL);
-    }
+    add_background(e, BACKGROUND);    /* Bennani is not every name */
     CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
     CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
     memset(&q, 0, sizeof(q));
@@ -288,6 +295,60 @@ TEST(year_windows_in_long_lists)
             wrong += per_year[y - Y0] != want;
         }
         CHECK_EQ(wrong, 0);
+    }
+    liaison_result_fini(&res);
+    liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+/* The same windows through a list's year directory when its years have
+** gaps (born every third year: a window may start or end in a year no
+** one was born), and through the binary search when a stray year makes
+** them span too long for a directory (Alaoui, one born in 1500). */
+TEST(year_windows_with_gaps_and_stray_years)
+{
+    enum { STEP = 3, Y0 = 1940, Y1 = 2009, BACKGROUND = 20000 };
+    static char ids[2][(Y1 - Y0) / STEP + 2][16], dobs[(Y1 - Y0) / STEP + 1][16];
+    static const char *fam[2] = {"Bennani", "Alaoui"};
+    liaison_engine *e = NULL;
+    liaison_searcher *s = NULL;
+    liaison_result res;
+    liaison_screen_opts o = {0.52, 1000, 0, 0};
+    liaison_query q;
+    int y, k, f, qy;
+    memset(&res, 0, sizeof(res));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (f = 0; f < 2; f++) {
+        for (y = Y0, k = 0; y <= Y1; y += STEP, k++) {
+            snprintf(ids[f][k], sizeof(ids[f][k]), "y%d", y);
+            snprintf(dobs[k], sizeof(dobs[k]), "%d-03-1%d", y, f);
+            add_person(e, ids[f][k], "wanted", fam[f], dobs[k]);
+        }
+    }
+    add_person(e, "stray", "wanted", "Alaoui", "1500-01-01");
+    add_background(e, BACKGROUND);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
+    memset(&q, 0, sizeof(q));
+    for (f = 0; f < 2; f++) {
+        q.name = fam[f];
+        for (qy = Y0 - 6; qy <= Y1 + 6; qy++) {
+            char qd[16];
+            int want = 0, wrong = 0;
+            size_t i;
+            snprintf(qd, sizeof(qd), "%d-06-15", qy);
+            q.dob = qd;
+            CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
+            for (y = Y0; y <= Y1; y += STEP)
+                want += abs(y - qy) <= 4;
+            for (i = 0; i < res.n_hits; i++) {
+                int hy = 0;
+                wrong += sscanf(res.hits[i].id, "y%d", &hy) != 1 ||
+                         abs(hy - qy) > 4;
+            }
+            CHECK_EQ(wrong, 0);
+            CHECK_EQ((int)res.n_hits, want);
+        }
     }
     liaison_result_fini(&res);
     liaison_searcher_free(s);

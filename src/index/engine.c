@@ -190,6 +190,7 @@ void liaison_engine_free(liaison_engine *e)
     util_free(e->post);
     util_free(e->names);
     util_free(e->post_year);
+    util_free(e->ydir);
     util_free(e->key_off);
     util_free(e->key_toks);
     util_free(e->cls_off);
@@ -468,6 +469,44 @@ void idx_rec_facts(const liaison_engine *e, uint32_t rec, idx_facts *out)
     out->gender = r->gender;
 }
 
+/* Year directories (idx_vtok.ydir): a query's birth-year window is found
+** in a long list by one read, where a binary search through its years
+** waited on a dozen (~4% of the median query).  Lists whose years span
+** more than IDX_YDIR_SPAN (a stray year) keep the binary search. */
+static int build_year_dirs(liaison_engine *e)
+{
+    size_t nv = e->vocab.n, i, total = 0;
+    for (i = 0; i < nv; i++) {
+        idx_vtok *v = &IDX_AT(e->vocab, idx_vtok, i);
+        uint32_t m = e->post_off[i] + v->undated, b = e->post_off[i + 1];
+        unsigned span;
+        v->yspan = 0;
+        if (b - m < IDX_YDIR_MIN)
+            continue;
+        span = (unsigned)e->post_year[b - 1] - e->post_year[m] + 1u;
+        if (span > IDX_YDIR_SPAN)
+            continue;
+        v->ymin = e->post_year[m];
+        v->yspan = (uint16_t)span;
+        v->ydir = (uint32_t)total;
+        total += span;
+    }
+    e->ydir = util_malloc_big((total ? total : 1) * sizeof(uint32_t));
+    if (!e->ydir)
+        return LIAISON_ENOMEM;
+    e->ydir_n = total;
+    for (i = 0; i < nv; i++) {
+        const idx_vtok *v = &IDX_AT(e->vocab, idx_vtok, i);
+        uint32_t m = e->post_off[i] + v->undated, p = m, k;
+        for (k = 0; k < v->yspan; k++) {
+            while (e->post_year[p] < v->ymin + k)
+                p++;            /* stops at the last year, which is there */
+            e->ydir[v->ydir + k] = p - m;
+        }
+    }
+    return LIAISON_OK;
+}
+
 /* Postings: vocabulary id -> names containing it. */
 static int build_postings(liaison_engine *e)
 {
@@ -533,7 +572,7 @@ static int build_postings(liaison_engine *e)
             p++;
         IDX_AT(e->vocab, idx_vtok, i).undated = p - e->post_off[i];
     }
-    return LIAISON_OK;
+    return build_year_dirs(e);
 }
 
 /* Once the names carry their units (build_postings), units keeps only
@@ -801,6 +840,7 @@ void liaison_engine_get_stats(const liaison_engine *e,
                  e->doc_key.cap * 4 + (e->doc_tab ? (e->doc_tab_mask + 1) * 8 : 0) +
                  (e->vocab.n + 1) * 4 * (e->post_off ? 1 : 0) +
                  (e->post_off ? e->post_off[e->vocab.n] * 6 : 0) +
+                 e->ydir_n * 4 +
                  (e->names ? e->n_names * sizeof(idx_name) : 0) +
                  (e->nbr_off ? (e->vocab.n + 1) * 4 +
                                e->nbr_off[e->vocab.n] * sizeof(idx_nbr) : 0) +

@@ -45,8 +45,14 @@ typedef struct idx_vtok {
                                    come first: a year window skips the rest
                                    without searching for where they end) */
     uint64_t fsig, psig;        /* letter signatures (match_signature) */
-    uint32_t spare[2];          /* to a whole cache line: see below */
+    uint32_t ydir;              /* its year directory in ydir, when yspan */
+    uint16_t ymin, yspan;       /* ...for birth years ymin..ymin+yspan-1 */
 } idx_vtok;
+
+/* Lists of at least this many dated postings have a year directory
+** (idx_vtok.ydir), when their years span at most IDX_YDIR_SPAN. */
+#define IDX_YDIR_MIN 16
+#define IDX_YDIR_SPAN 400
 
 /* Scoring reads a part's weight at the head of its entry and, comparing
 ** it with a query part it was not found similar to, the signatures at
@@ -167,6 +173,11 @@ struct liaison_engine {
     uint32_t *post_off;         /* vocab -> first posting (nvocab+1) */
     uint32_t *post;             /* name ids, by (birth year, name) */
     uint16_t *post_year;        /* the year of each posting's name, in step */
+    uint32_t *ydir;             /* year directories of the longer lists:
+                                   per birth year from the list's first,
+                                   where its names born then or later
+                                   start (from its first dated posting) */
+    size_t ydir_n;
     idx_name *names;            /* per name, what screening reads of it */
     util_strmap key_map;        /* skeleton key -> key id */
     uint32_t *key_off;          /* key id -> first entry (nkeys+1) */

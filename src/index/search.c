@@ -151,10 +151,18 @@ double liaison_default_threshold(void)
 
 /* ---------------------------------------------------------------- candidates */
 
-/* First posting in [lo, hi) whose name's year is at least y. */
-static uint32_t year_bound(const liaison_engine *e, uint32_t lo, uint32_t hi,
-                           unsigned y)
+/* First posting in [lo, hi) whose name's year is at least y, where lo
+** is the first dated posting of v's list and hi its end. */
+static uint32_t year_bound(const liaison_engine *e, const idx_vtok *v,
+                           uint32_t lo, uint32_t hi, unsigned y)
 {
+    if (v->yspan) {
+        if (y <= v->ymin)
+            return lo;
+        if (y - v->ymin >= v->yspan)
+            return hi;
+        return lo + e->ydir[v->ydir + (y - v->ymin)];
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (e->post_year[mid] < y)
@@ -244,6 +252,7 @@ static void accumulate(liaison_searcher *s, int qi)
     uint32_t x, end = s->exp_start[qi + 1];
     for (x = s->exp_start[qi]; x < end; x++) {
         const exp_ent *ex = &s->exp[x];
+        const idx_vtok *v;
         float w;
         uint32_t a, b, m;
         /* Entries are scattered: fetch their weights and posting bounds
@@ -254,9 +263,13 @@ static void accumulate(liaison_searcher *s, int qi)
             PREFETCH(&e->post_off[t]);
         }
         if (x + PREFETCH_NEAR < end) {
-            uint32_t h = e->post_off[s->exp[x + PREFETCH_NEAR].tok];
+            uint32_t t = s->exp[x + PREFETCH_NEAR].tok, h = e->post_off[t];
+            const idx_vtok *vn = &IDX_AT(e->vocab, idx_vtok, t);
             PREFETCH(&e->post[h]);
             PREFETCH(&e->post_year[h]);
+            if (s->year_lo && vn->yspan && s->year_lo > vn->ymin &&
+                s->year_lo - vn->ymin < vn->yspan)
+                PREFETCH(&e->ydir[vn->ydir + (s->year_lo - vn->ymin)]);
         }
         w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
         a = e->post_off[ex->tok];
@@ -265,10 +278,11 @@ static void accumulate(liaison_searcher *s, int qi)
             walk(s, a, b, w);
             continue;
         }
-        m = a + IDX_AT(e->vocab, idx_vtok, ex->tok).undated;
+        v = &IDX_AT(e->vocab, idx_vtok, ex->tok);
+        m = a + v->undated;
         walk(s, a, m, w);
-        walk(s, year_bound(e, m, b, s->year_lo),
-             year_bound(e, m, b, s->year_hi + 1u), w);
+        walk(s, year_bound(e, v, m, b, s->year_lo),
+             year_bound(e, v, m, b, s->year_hi + 1u), w);
     }
 }
 
