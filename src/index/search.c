@@ -287,9 +287,18 @@ static void accumulate(liaison_searcher *s, int qi)
             PREFETCH(&e->post_off[t]);
         }
         if (x + PREFETCH_NEAR < end) {
-            uint32_t h = e->post_off[s->exp[x + PREFETCH_NEAR].tok];
+            uint32_t t = s->exp[x + PREFETCH_NEAR].tok, h = e->post_off[t];
+            const idx_vtok *vn = &IDX_AT(e->vocab, idx_vtok, t);
             PREFETCH(&e->post[h]);
             PREFETCH(&e->post_year[h]);
+            if (s->year_lo && vn->yspan && s->year_lo > vn->ymin &&
+                s->year_lo - vn->ymin < vn->yspan) {
+                /* ...and where its year window starts (prefetch_walk
+                ** asked for the directory) */
+                h += vn->undated + e->ydir[vn->ydir + (s->year_lo - vn->ymin)];
+                PREFETCH(&e->post[h]);
+                PREFETCH(&e->post_year[h]);
+            }
         }
         w = ex->sim * IDX_AT(e->vocab, idx_vtok, ex->tok).weight;
         a = e->post_off[ex->tok];
