@@ -676,8 +676,10 @@ TEST(short_and_long_walks_find_the_same)
 ** through a table that starts with room for 256 records and grows: 700
 ** namesakes answer as 700 hits, each once, in record order (equal
 ** scores), and the next queries in the same searcher start afresh.
-** With room for five, the five are the first records. */
-TEST(an_answer_with_hundreds_of_records)
+** With room for five, the five are the first records, though the walk
+** meets them last: born later (ten a year, the first in 2000, the next
+** ten in 1999...), their names come last in each list, by year. */
+static void namesakes(size_t n)
 {
     liaison_engine *e = NULL;
     liaison_searcher *s = NULL;
@@ -686,15 +688,20 @@ TEST(an_answer_with_hundreds_of_records)
     liaison_screen_opts o = {0, 1000, 0, 0};     /* threshold 0: the name is
                                                     common here, weighs little */
     char id[16];
-    size_t i, n = 700;
+    size_t i, want = n < 1000 ? n : 1000;
     memset(&res, 0, sizeof(res));
     memset(&q, 0, sizeof(q));
     CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
     for (i = 0; i < n; i++) {
         liaison_record r;
         liaison_name nm[2];
+        char dob[16];
+        const char *dobs[1] = {dob};
         memset(&r, 0, sizeof(r));
         snprintf(id, sizeof(id), "m%zu", i);
+        snprintf(dob, sizeof(dob), "%zu", 2000 - i / 10);
+        r.dobs = dobs;
+        r.n_dobs = 1;
         nm[0].full = "Karim Mansour";
         nm[0].type = NULL;
         nm[1].full = "Kareem Mansur";
@@ -710,8 +717,8 @@ TEST(an_answer_with_hundreds_of_records)
     CHECK_EQ(liaison_searcher_new(e, &s), LIAISON_OK);
     q.name = "Karim Mansour";
     CHECK_EQ(liaison_screen(s, &q, &o, &res), LIAISON_OK);
-    CHECK_EQ(res.n_hits, n);
-    for (i = 0; i < res.n_hits && i < n; i++) {
+    CHECK_EQ(res.n_hits, want);
+    for (i = 0; i < res.n_hits && i < want; i++) {
         snprintf(id, sizeof(id), "m%zu", i);
         CHECK_STR(res.hits[i].id, id);
         CHECK(res.hits[i].score == res.hits[0].score);
@@ -736,6 +743,18 @@ TEST(an_answer_with_hundreds_of_records)
     liaison_result_fini(&res);
     liaison_searcher_free(s);
     liaison_engine_free(e);
+}
+
+TEST(an_answer_with_hundreds_of_records)
+{
+    namesakes(700);
+}
+
+/* More names tied in the first ranking's best bucket than it sorts by
+** bucket (RANK_SORT_MAX, 2048): the selections take them all. */
+TEST(more_namesakes_than_the_bucket_sort_takes)
+{
+    namesakes(2200);
 }
 
 /* The walk leaves out a part that thousands of names share (Fatma, in

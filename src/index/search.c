@@ -97,6 +97,7 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     s->hash_used = zeroed_new((HASH_MAX_POSTINGS + 1) * sizeof(uint32_t));
     s->cands = zeroed_new((nn + 1) * sizeof(cand_ent));
     s->cand_year = zeroed_new((nn + 1) * sizeof(uint16_t));
+    s->rank_tmp = util_malloc(RANK_SORT_MAX * sizeof(cand_ent));
     s->rec_bits = REC_BITS_FIRST;
     s->recs_cap = (size_t)1 << (REC_BITS_FIRST - 1);
     s->recs = util_malloc(s->recs_cap * sizeof(rec_score));
@@ -107,7 +108,8 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
         s->year_mult[i] = (float)(match_adjust(0.6, &f) / 0.6);
     }
     if (!s->cache || !s->cache_items || !s->acc || !s->hash ||
-        !s->hash_used || !s->cands || !s->cand_year || !s->recs ||
+        !s->hash_used || !s->cands || !s->cand_year || !s->rank_tmp ||
+        !s->recs ||
         !s->rec_slots) {
         liaison_searcher_free(s);
         return LIAISON_ENOMEM;
@@ -139,6 +141,7 @@ void liaison_searcher_free(liaison_searcher *s)
     util_free(s->hash_used);
     util_free(s->cands);
     util_free(s->cand_year);
+    util_free(s->rank_tmp);
     util_free(s->recs);
     util_free(s->rec_slots);
     util_free(s);

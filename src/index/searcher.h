@@ -20,6 +20,7 @@
 #define PREFETCH_NEAR 3         /* ...then what the index points to */
 #define YEAR_MULTS 6            /* birth years apart told apart in ranking */
 #define RANK_BUCKETS 256        /* first ranking's histogram, over [0, 1) */
+#define RANK_SORT_MAX 2048      /* names kept from it sorted by bucket */
 
 #define PREFETCH(p) __builtin_prefetch(p)
 /* For a function that only prefetches.  GCC takes __builtin_prefetch for
@@ -136,6 +137,7 @@ struct liaison_searcher {
     uint16_t *cand_year;        /* ...and their birth years (0: none) */
     float year_mult[YEAR_MULTS];  /* by years apart: match_adjust(0.6)/0.6 */
     uint32_t rank_hist[RANK_BUCKETS];   /* first ranking: names by score */
+    cand_ent *rank_tmp;         /* RANK_SORT_MAX: names kept, by bucket */
     size_t ntouched;
 
     rec_score *recs;            /* the records met this query */
