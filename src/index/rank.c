@@ -124,18 +124,19 @@ static void rank_walked(liaison_searcher *s, int hist)
 ** a few more: the last bucket's), in one pass without branches, so that
 ** what follows sorts through a few hundred names, not the thousands
 ** walked; returns the lowest bucket kept. */
-static uint32_t keep_best_buckets(liaison_searcher *s, size_t k)
+static uint32_t keep_best_buckets(liaison_searcher *s, cand_ent *a,
+                                  size_t *n, size_t k)
 {
     size_t got = 0, nk = 0, c;
     uint32_t b = RANK_BUCKETS;
     while (b > 0 && got < k)
         got += s->rank_hist[--b];
-    for (c = 0; c < s->ntouched; c++) {
-        cand_ent x = s->cands[c];
-        s->cands[nk] = x;
+    for (c = 0; c < *n; c++) {
+        cand_ent x = a[c];
+        a[nk] = x;
         nk += rank_bucket(x.v) >= b;
     }
-    s->ntouched = nk;
+    *n = nk;
     return b;
 }
 
@@ -227,18 +228,20 @@ static float rank_name(const liaison_searcher *s, uint32_t n)
                        nm->year);
 }
 
-/* Second ranking of cands[from..ntouched). */
+/* Second ranking of cands[from..ntouched), counted in rank_hist. */
 static void rank_again(liaison_searcher *s, size_t from)
 {
     const liaison_engine *e = s->e;
     cand_ent *a = s->cands + from;
     size_t m = s->ntouched - from, c;
+    memset(s->rank_hist, 0, sizeof(s->rank_hist));
     for (c = 0; c < m; c++) {
         if (c + PREFETCH_FAR < m)
             PREFETCH(&e->names[a[c + PREFETCH_FAR].n]);
         if (c + PREFETCH_NEAR < m)
             idx_prefetch_units(e, &e->names[a[c + PREFETCH_NEAR].n]);
         a[c].v = rank_name(s, a[c].n);
+        s->rank_hist[rank_bucket(a[c].v)]++;
     }
 }
 
@@ -255,13 +258,15 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
     size_t first = limit * 4 < SCORE_FIRST ? SCORE_FIRST : limit * 4;
     size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
     int many = s->ntouched > 2 * (first + RANK_CANDIDATES);
+    size_t m;
     rank_walked(s, many);
     if (s->ntouched <= first + second) {
         sort_cands(s->cands, s->ntouched);
         return s->ntouched;
     }
     if (many) {
-        uint32_t b = keep_best_buckets(s, first + RANK_CANDIDATES);
+        uint32_t b = keep_best_buckets(s, s->cands, &s->ntouched,
+                                       first + RANK_CANDIDATES);
         if (s->ntouched <= RANK_SORT_MAX) {
             /* The buckets order all but the names of one bucket; the
             ** selections compare only those (quickselect through all
@@ -281,7 +286,9 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
     }
     sort_cands(s->cands, first);
     rank_again(s, first);
-    select_top(s->cands + first, s->ntouched - first, second);
+    m = s->ntouched - first;
+    keep_best_buckets(s, s->cands + first, &m, second);
+    select_top(s->cands + first, m, second);
     sort_cands(s->cands + first, second);
     return first + second;
 }
