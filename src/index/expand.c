@@ -53,22 +53,16 @@ static double row_sim(liaison_searcher *s, sim_row *r, int qi, uint32_t tok,
 {
     match_tok v;
     double sim;
-    int h = MATCH_NONE;
+    int h;
     if (r && r->sim[qi] >= 0) {
         *how = r->how[qi];
         return r->sim[qi];
     }
-    /* Most pairs compared here are unlike, and told so by their lengths
-    ** and signatures: the entry's strings are looked at only for the
-    ** others.  Rounded as the row keeps it, so that the answer is the
-    ** same whether it was computed now or earlier (or by an expansion
-    ** this searcher remembers). */
-    idx_vtok_keys(s->e, tok, &v);
-    sim = 0;
-    if (match_tok_may_sim(&s->qt[qi], &v)) {
-        idx_vtok_view(s->e, tok, &v);
-        sim = (float)match_tok_sim(&s->qt[qi], &v, &h);
-    }
+    idx_vtok_view(s->e, tok, &v);
+    /* Rounded as the row keeps it, so that the answer is the same
+    ** whether it was computed now or earlier (or by an expansion this
+    ** searcher remembers). */
+    sim = (float)match_tok_sim(&s->qt[qi], &v, &h);
     if (r) {
         r->sim[qi] = (float)sim;
         r->how[qi] = (uint8_t)h;

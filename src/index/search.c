@@ -154,17 +154,23 @@ double liaison_default_threshold(void)
 
 /* ---------------------------------------------------------------- candidates */
 
+/* The entry of v's year directory for birth year y, or NULL when v has
+** none or y is not past its first year and within it. */
+static inline const uint32_t *year_dir_at(const liaison_engine *e,
+                                          const idx_vtok *v, unsigned y)
+{
+    return v->yspan && y > v->ymin && y - v->ymin < v->yspan
+               ? &e->ydir[v->ydir + (y - v->ymin)] : NULL;
+}
+
 /* First posting in [lo, hi) whose name's year is at least y, where lo
 ** is the first dated posting of v's list and hi its end. */
 static uint32_t year_bound(const liaison_engine *e, const idx_vtok *v,
                            uint32_t lo, uint32_t hi, unsigned y)
 {
     if (v->yspan) {
-        if (y <= v->ymin)
-            return lo;
-        if (y - v->ymin >= v->yspan)
-            return hi;
-        return lo + e->ydir[v->ydir + (y - v->ymin)];
+        const uint32_t *d = year_dir_at(e, v, y);
+        return d ? lo + *d : y <= v->ymin ? lo : hi;
     }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -258,15 +264,16 @@ PREFETCH_FN void prefetch_walk(const liaison_searcher *s, int qi)
     for (x = s->exp_start[qi]; x < s->exp_start[qi + 1]; x++) {
         uint32_t t = s->exp[x].tok;
         const idx_vtok *v = &IDX_AT(e->vocab, idx_vtok, t);
+        const uint32_t *lo, *hi;
         PREFETCH(&e->post_off[t]);
-        if (s->year_lo && v->yspan) {
-            unsigned lo = s->year_lo > v->ymin ? s->year_lo - v->ymin : 0;
-            unsigned hi = s->year_hi + 1u - v->ymin;
-            if (lo < v->yspan)
-                PREFETCH(&e->ydir[v->ydir + lo]);
-            if (s->year_hi + 1u > v->ymin && hi < v->yspan)
-                PREFETCH(&e->ydir[v->ydir + hi]);
-        }
+        if (!s->year_lo)
+            continue;
+        lo = year_dir_at(e, v, s->year_lo);
+        hi = year_dir_at(e, v, s->year_hi + 1u);
+        if (lo)
+            PREFETCH(lo);
+        if (hi)
+            PREFETCH(hi);
     }
 }
 
@@ -292,13 +299,14 @@ static void accumulate(liaison_searcher *s, int qi)
         if (x + PREFETCH_NEAR < end) {
             uint32_t t = s->exp[x + PREFETCH_NEAR].tok, h = e->post_off[t];
             const idx_vtok *vn = &IDX_AT(e->vocab, idx_vtok, t);
+            const uint32_t *d = s->year_lo ? year_dir_at(e, vn, s->year_lo)
+                                           : NULL;
             PREFETCH(&e->post[h]);
             PREFETCH(&e->post_year[h]);
-            if (s->year_lo && vn->yspan && s->year_lo > vn->ymin &&
-                s->year_lo - vn->ymin < vn->yspan) {
+            if (d) {
                 /* ...and where its year window starts (prefetch_walk
                 ** asked for the directory) */
-                h += vn->undated + e->ydir[vn->ydir + (s->year_lo - vn->ymin)];
+                h += vn->undated + *d;
                 PREFETCH(&e->post[h]);
                 PREFETCH(&e->post_year[h]);
             }
