@@ -8,6 +8,7 @@
 #include "testlib.h"
 
 #include "index/index.h"
+#include "index/searcher.h"
 #include "liaison.h"
 
 /* Background: ordinary people, so that weights are realistic. */
@@ -352,6 +353,59 @@ TEST(year_windows_with_gaps_and_stray_years)
     }
     liaison_result_fini(&res);
     liaison_searcher_free(s);
+    liaison_engine_free(e);
+}
+
+/* A query that meets more vocabulary entries than a searcher keeps rows
+** for scores the parts it finds no row for in spare rows: on a list small
+** enough that every name walked is scored, the answers are those of a
+** searcher with room (here rows for none, against 16,384). */
+TEST(rows_full_answers_the_same)
+{
+    static const char *people[][2] = {
+        {"p1", "Mohammed Abdellatif Hammouchi"}, {"p2", "Youssef Benhaddou"},
+        {"p3", "Mehmet Yilmaz"}, {"p4", "Ahmet Yildirim"},
+        {"p5", "Saddam Hussein al-Tikriti"}, {"p6", "Abdoulaye Diallo"},
+        {"p7", "Aleksandr Ivanov"}, {"p8", "Hassan Hussein"},
+        {"p9", "Abu Bakr al-Baghdadi"}, {"p10", "Jean-Pierre Dupont"},
+    };
+    static const char *queries[] = {
+        "Muhammad Abd al-Latif Hamouchi", "Yusuf Ben Haddou", "Mehmet Yılmaz",
+        "Ahmed Yildirim", "صدام حسين", "Abdoullaye Dialo", "Alexander Iwanow",
+        "Hussein Hassan", "Abou Bakr El Baghdadi", "Jean Pierre Dupond",
+    };
+    liaison_engine *e = NULL;
+    liaison_searcher *roomy = NULL, *full = NULL;
+    liaison_result a, b;
+    liaison_screen_opts o = {0.3, 10, 0, 0};
+    liaison_query q;
+    size_t i, k;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&q, 0, sizeof(q));
+    CHECK_EQ(liaison_engine_new(NULL, &e, NULL), LIAISON_OK);
+    for (i = 0; i < UTIL_ARRAY_LEN(people); i++)
+        add_person(e, people[i][0], "wanted", people[i][1], NULL);
+    CHECK_EQ(liaison_engine_build(e), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &roomy), LIAISON_OK);
+    CHECK_EQ(liaison_searcher_new(e, &full), LIAISON_OK);
+    full->rows_cap = 0;
+    for (i = 0; i < UTIL_ARRAY_LEN(queries); i++) {
+        q.name = queries[i];
+        CHECK_EQ(liaison_screen(roomy, &q, &o, &a), LIAISON_OK);
+        CHECK_EQ(liaison_screen(full, &q, &o, &b), LIAISON_OK);
+        CHECK(a.n_hits > 0);
+        CHECK_EQ(b.n_hits, a.n_hits);
+        for (k = 0; k < a.n_hits && k < b.n_hits; k++) {
+            CHECK_STR(b.hits[k].id, a.hits[k].id);
+            CHECK(b.hits[k].score == a.hits[k].score);
+        }
+        CHECK_EQ(full->nrows, 0);
+    }
+    liaison_result_fini(&a);
+    liaison_result_fini(&b);
+    liaison_searcher_free(roomy);
+    liaison_searcher_free(full);
     liaison_engine_free(e);
 }
 

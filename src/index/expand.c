@@ -25,7 +25,7 @@ sim_row *idx_row_of(liaison_searcher *s, uint32_t tok)
     int i;
     if (s->row_at[h].tok1)
         return &s->rows[s->row_at[h].row];
-    if (s->nrows == MAX_ROWS)
+    if (s->nrows >= s->rows_cap)
         return NULL;
     s->row_at[h].tok1 = tok + 1;
     s->row_at[h].row = (uint32_t)s->nrows;

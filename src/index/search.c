@@ -78,6 +78,7 @@ int idx_searcher_make(const liaison_engine *e, int expand_only,
     ** takes milliseconds instead of microseconds. */
     s->seen = zeroed_new(nv * sizeof(uint32_t));
     s->rows = zeroed_new(MAX_ROWS * sizeof(sim_row));
+    s->rows_cap = MAX_ROWS;
     s->row_at = zeroed_new(ROW_SLOTS * sizeof(row_slot));
     if (rc || !s->seen || !s->rows || !s->row_at) {
         liaison_searcher_free(s);

@@ -125,6 +125,8 @@ struct liaison_searcher {
     idx_nbr *cache_items;    /* ...their entries, in step */
     sim_row *rows;              /* MAX_ROWS rows, nrows of them in use */
     size_t nrows;
+    size_t rows_cap;            /* rows a query may make: MAX_ROWS (less
+                                   in a test of what follows when full) */
     int row_parts;              /* query parts a row holds */
     row_slot *row_at;           /* ROW_SLOTS: vocabulary entry -> row */
 
