@@ -22,7 +22,6 @@ sim_row *idx_row_of(liaison_searcher *s, uint32_t tok)
 {
     uint32_t h = idx_row_slot(s, tok);
     sim_row *r;
-    int i;
     if (s->row_at[h].tok1)
         return &s->rows[s->row_at[h].row];
     if (s->nrows >= s->rows_cap)
@@ -31,9 +30,7 @@ sim_row *idx_row_of(liaison_searcher *s, uint32_t tok)
     s->row_at[h].row = (uint32_t)s->nrows;
     r = &s->rows[s->nrows++];
     r->slot = h;
-    r->full = 0;
-    for (i = 0; i < s->row_parts; i++)
-        r->sim[i] = -1.0f;
+    idx_row_clear(s, r);
     return r;
 }
 

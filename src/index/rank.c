@@ -257,7 +257,7 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
 {
     size_t first = limit * 4 < SCORE_FIRST ? SCORE_FIRST : limit * 4;
     size_t second = limit * 2 < SCORE_SECOND ? SCORE_SECOND : limit * 2;
-    int many = s->ntouched > 2 * (first + RANK_CANDIDATES);
+    int many = s->ntouched > 2 * (first + RANK_CANDIDATES), picked = 0;
     size_t m;
     rank_walked(s, many);
     if (s->ntouched <= first + second) {
@@ -276,9 +276,10 @@ size_t idx_candidates_pick(liaison_searcher *s, size_t limit)
             bucket_split(s, first + RANK_CANDIDATES);
             s->ntouched = first + RANK_CANDIDATES;
             bucket_split(s, first);
+            picked = 1;
         }
     }
-    if (!many || s->ntouched > first + RANK_CANDIDATES) {
+    if (!picked) {
         select_top(s->cands, s->ntouched, first + RANK_CANDIDATES);
         if (s->ntouched > first + RANK_CANDIDATES)
             s->ntouched = first + RANK_CANDIDATES;

@@ -357,9 +357,7 @@ void idx_name_load(liaison_searcher *s, uint32_t n, int views)
         row = idx_row_of(s, un->tok);
         if (!row) {
             row = &s->spare[k];
-            for (i = 0; i < s->qside.n; i++)
-                row->sim[i] = -1;
-            row->full = 0;
+            idx_row_clear(s, row);
         }
         if (!row->full)
             idx_row_complete(s, row, un->tok);

@@ -197,6 +197,15 @@ static inline sim_row *idx_row_find(const liaison_searcher *s, uint32_t tok)
     return sl->tok1 ? &s->rows[sl->row] : NULL;
 }
 
+/* Row r starts afresh: not compared with any query part yet. */
+static inline void idx_row_clear(const liaison_searcher *s, sim_row *r)
+{
+    int i;
+    for (i = 0; i < s->row_parts; i++)
+        r->sim[i] = -1.0f;
+    r->full = 0;
+}
+
 /* Ask for the units of a name that does not carry them (first and last
 ** line). */
 PREFETCH_FN void idx_prefetch_units(const liaison_engine *e,
